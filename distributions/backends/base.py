@@ -1,0 +1,71 @@
+"""The backend protocol both CloudFront implementations speak, and its errors.
+
+Both the simulator and AWS take and return CloudFront's own JSON shapes:
+``get_distribution`` returns ``{"Distribution": {...}, "ETag": ...}`` as
+GetDistribution does, ``get_distribution_config`` returns ``(DistributionConfig,
+ETag)``, ``list_distributions`` yields ListDistributions summaries.
+"""
+
+from typing import Iterator, Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+class BackendError(Exception):
+    """A CloudFront error, with CloudFront's code and HTTP status."""
+
+    status = 400
+
+    def __init__(self, code, message, status=None):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+class NoSuchDistribution(BackendError):
+    status = 404
+
+    def __init__(self, distribution_id, message=None):
+        super().__init__("NoSuchDistribution", message or f"The distribution {distribution_id} does not exist.")
+        self.distribution_id = distribution_id
+
+
+class PreconditionFailed(BackendError):
+    """The IfMatch ETag is stale: the distribution changed since it was read."""
+
+    status = 412
+
+    def __init__(self, message="The If-Match version is missing or not valid for the resource."):
+        super().__init__("PreconditionFailed", message)
+
+
+class Backend(Protocol):
+    name: str
+
+    def list_distributions(self) -> Iterator[dict]: ...
+
+    def get_distribution(self, distribution_id: str) -> dict: ...
+
+    def get_distribution_config(self, distribution_id: str) -> tuple[dict, str]: ...
+
+    def update_distribution(self, distribution_id: str, config: dict, if_match: str) -> dict: ...
+
+    def create_distribution(self, config: dict) -> dict: ...
+
+
+BACKENDS = {
+    "simulator": "distributions.backends.simulator.SimulatorBackend",
+}
+
+
+def get_backend() -> Backend:
+    """The backend chosen by ``CONSOLE_BACKEND``."""
+    name = settings.CONSOLE_BACKEND
+    if name not in BACKENDS:
+        raise BackendError(
+            "BackendUnavailable", f"CONSOLE_BACKEND={name!r} is not available in this version of the console."
+        )
+    return import_string(BACKENDS[name])()

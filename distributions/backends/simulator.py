@@ -1,0 +1,196 @@
+"""A fake CloudFront control plane kept in the database.
+
+Same JSON, same validation and error codes as CloudFront, IDs and domain names
+of CloudFront's shape, a new ETag on every update, and ``InProgress`` until
+``CONSOLE_SIMULATOR_DEPLOY_SECONDS`` have passed, after which the edge serves
+the new config. Deployment completes lazily, whenever the row is next read.
+"""
+
+import copy
+import secrets
+import string
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..cloudfront import config as cfg
+from ..models import DistributionStatus, SimulatedDistribution
+from .base import BackendError, NoSuchDistribution, PreconditionFailed
+
+_UPPER = string.ascii_uppercase + string.digits
+_LOWER = string.ascii_lowercase + string.digits
+
+
+def new_distribution_id():
+    return "E" + "".join(secrets.choice(_UPPER) for _ in range(13))
+
+
+def new_domain_name():
+    return "d" + "".join(secrets.choice(_LOWER) for _ in range(13)) + ".cloudfront.net"
+
+
+def new_etag():
+    return "E" + "".join(secrets.choice(_UPPER) for _ in range(13))
+
+
+def _validate(config):
+    try:
+        cfg.validate(config)
+    except cfg.ConfigError as exc:
+        status = 404 if exc.code.startswith("NoSuch") else 400
+        raise BackendError(exc.code, exc.message, status) from None
+
+
+def _settle(row):
+    """Complete a deployment whose delay has passed (the edge then serves the config)."""
+    if row.status == DistributionStatus.IN_PROGRESS and row.deploy_ready_at and timezone.now() >= row.deploy_ready_at:
+        SimulatedDistribution.objects.filter(pk=row.pk, etag=row.etag, status=DistributionStatus.IN_PROGRESS).update(
+            status=DistributionStatus.DEPLOYED, deployed_config=row.config
+        )
+        row.status = DistributionStatus.DEPLOYED
+        row.deployed_config = row.config
+    return row
+
+
+def _deploy_ready_at():
+    return timezone.now() + timedelta(seconds=settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS)
+
+
+def _iso(when):
+    return when.isoformat().replace("+00:00", "Z")
+
+
+class SimulatorBackend:
+    name = "simulator"
+    label = "Sandbox (simulator)"
+
+    def _row(self, distribution_id):
+        try:
+            return _settle(SimulatedDistribution.objects.get(pk=distribution_id))
+        except SimulatedDistribution.DoesNotExist:
+            raise NoSuchDistribution(distribution_id) from None
+
+    def _distribution(self, row):
+        return {
+            "Id": row.id,
+            "ARN": row.arn,
+            "Status": row.status,
+            "LastModifiedTime": _iso(row.last_modified),
+            "InProgressInvalidationBatches": 0,
+            "DomainName": row.domain_name,
+            "DistributionConfig": copy.deepcopy(row.config),
+        }
+
+    def _check_aliases(self, config, distribution_id=None):
+        wanted = set(cfg.aliases(config))
+        if not wanted:
+            return
+        for other in SimulatedDistribution.objects.exclude(pk=distribution_id).only("id", "config"):
+            taken = wanted & set(cfg.aliases(other.config))
+            if taken:
+                raise BackendError(
+                    "CNAMEAlreadyExists",
+                    f"The alternate domain name {sorted(taken)[0]} is already used by distribution {other.id}.",
+                    409,
+                )
+
+    def list_distributions(self):
+        """ListDistributions summaries: the distribution without its config wrapper."""
+        for row in SimulatedDistribution.objects.all():
+            _settle(row)
+            summary = self._distribution(row)
+            config = summary.pop("DistributionConfig")
+            summary.update(
+                {
+                    key: config.get(key)
+                    for key in (
+                        "Aliases", "Origins", "OriginGroups", "DefaultCacheBehavior", "CacheBehaviors",
+                        "CustomErrorResponses", "Comment", "PriceClass", "Enabled", "ViewerCertificate",
+                        "Restrictions", "WebACLId", "HttpVersion", "IsIPV6Enabled", "Staging",
+                    )
+                    if key in config
+                }
+            )
+            yield summary
+
+    def get_distribution(self, distribution_id):
+        row = self._row(distribution_id)
+        return {"Distribution": self._distribution(row), "ETag": row.etag}
+
+    def get_distribution_config(self, distribution_id):
+        row = self._row(distribution_id)
+        return copy.deepcopy(row.config), row.etag
+
+    def create_distribution(self, config):
+        config = copy.deepcopy(config)
+        _validate(config)
+        with transaction.atomic():
+            self._check_aliases(config)
+            now = timezone.now()
+            for _ in range(5):
+                try:
+                    with transaction.atomic():
+                        row = SimulatedDistribution.objects.create(
+                            id=new_distribution_id(),
+                            domain_name=new_domain_name(),
+                            config=config,
+                            etag=new_etag(),
+                            status=DistributionStatus.IN_PROGRESS,
+                            last_modified=now,
+                            deployed_config=None,
+                            deploy_ready_at=_deploy_ready_at(),
+                        )
+                    break
+                except IntegrityError:  # an ID or domain collision: draw again
+                    continue
+            else:  # pragma: no cover
+                raise BackendError("ServiceUnavailable", "Could not allocate a distribution ID.", 503)
+        return {"Distribution": self._distribution(_settle(row)), "ETag": row.etag}
+
+    def update_distribution(self, distribution_id, config, if_match):
+        if not if_match:
+            raise BackendError(
+                "InvalidIfMatchVersion", "The If-Match version is missing or not valid for the resource."
+            )
+        config = copy.deepcopy(config)
+        with transaction.atomic():
+            try:
+                row = SimulatedDistribution.objects.select_for_update().get(pk=distribution_id)
+            except SimulatedDistribution.DoesNotExist:
+                raise NoSuchDistribution(distribution_id) from None
+            _settle(row)
+            if if_match != row.etag:
+                raise PreconditionFailed()
+            if not isinstance(config, dict) or config.get("CallerReference") != row.config.get("CallerReference"):
+                raise BackendError("IllegalUpdate", "The CallerReference of a distribution cannot be changed.")
+            _validate(config)
+            self._check_aliases(config, distribution_id)
+            row.config = config
+            row.etag = new_etag()
+            row.status = DistributionStatus.IN_PROGRESS
+            row.last_modified = timezone.now()
+            row.deploy_ready_at = _deploy_ready_at()
+            row.save()
+        return {"Distribution": self._distribution(_settle(row)), "ETag": row.etag}
+
+    # Simulator-only: what the edge serves.
+
+    def deployed_config(self, distribution_id):
+        """The config edge locations serve now, or None before the first deployment completes."""
+        return copy.deepcopy(self._row(distribution_id).deployed_config)
+
+    def find_by_host(self, host):
+        """The distribution a viewer reaches with this Host: its d….cloudfront.net name or an alias."""
+        host = (host or "").lower().rstrip(".")
+        row = SimulatedDistribution.objects.filter(domain_name=host).first()
+        if row is None:
+            for candidate in SimulatedDistribution.objects.all():
+                served = _settle(candidate).deployed_config or {}
+                if host in {a.lower() for a in cfg.aliases(served)}:
+                    row = candidate
+                    break
+        if row is None:
+            raise NoSuchDistribution(host, f"No distribution serves the host {host!r}.")
+        return _settle(row)

@@ -1,0 +1,270 @@
+"""Read, edit and validate a DistributionConfig dict (the shape of GetDistributionConfig).
+
+Edits never rebuild a config: they deep-copy the fetched dict and change only the
+fields asked for, so everything the console does not model goes back untouched.
+"""
+
+import copy
+from dataclasses import dataclass
+
+from . import patterns
+
+VIEWER_PROTOCOL_POLICIES = ("allow-all", "redirect-to-https", "https-only")
+POLICY_LABELS = {
+    "allow-all": "HTTP and HTTPS",
+    "redirect-to-https": "Redirect HTTP to HTTPS",
+    "https-only": "HTTPS Only",
+}
+ORIGIN_PROTOCOL_POLICIES = ("http-only", "match-viewer", "https-only")
+METHOD_SETS = (
+    frozenset({"GET", "HEAD"}),
+    frozenset({"GET", "HEAD", "OPTIONS"}),
+    frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}),
+)
+MAX_CACHE_BEHAVIORS = 25
+MAX_ORIGINS = 25
+MAX_ALIASES = 100
+MAX_COMMENT = 128
+
+
+class ConfigError(Exception):
+    """A config CloudFront would refuse, with the error code CloudFront uses."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Behavior:
+    """One cache behavior in evaluation order; ``data`` is the config's own dict."""
+
+    precedence: int  # 0-based position in evaluation order; the default is last
+    path_pattern: str  # as written in the config; "*" for the default behavior
+    is_default: bool
+    data: dict
+
+    @property
+    def viewer_protocol_policy(self):
+        return self.data.get("ViewerProtocolPolicy")
+
+    @property
+    def target_origin_id(self):
+        return self.data.get("TargetOriginId")
+
+    @property
+    def allowed_methods(self):
+        return list(self.data.get("AllowedMethods", {}).get("Items", ["GET", "HEAD"]))
+
+
+def items(container):
+    """The ``Items`` of a ``{"Quantity": n, "Items": [...]}`` list, [] when absent."""
+    if not container:
+        return []
+    return container.get("Items") or []
+
+
+def behaviors(config):
+    """Every cache behavior in the order CloudFront evaluates them, default last."""
+    result = [
+        Behavior(i, b.get("PathPattern", ""), False, b)
+        for i, b in enumerate(items(config.get("CacheBehaviors")))
+    ]
+    result.append(
+        Behavior(len(result), patterns.DEFAULT_PATTERN, True, config.get("DefaultCacheBehavior", {}))
+    )
+    return result
+
+
+def find_behavior(config, path_pattern):
+    """The behavior whose pattern is written ``path_pattern``; ``*`` is the default."""
+    if path_pattern == patterns.DEFAULT_PATTERN:
+        return behaviors(config)[-1]
+    for behavior in behaviors(config)[:-1]:
+        if behavior.path_pattern == path_pattern:
+            return behavior
+    return None
+
+
+def origins(config):
+    return items(config.get("Origins"))
+
+
+def find_origin(config, origin_id):
+    for origin in origins(config):
+        if origin.get("Id") == origin_id:
+            return origin
+    return None
+
+
+def origin_type(origin):
+    if "S3OriginConfig" in origin and "CustomOriginConfig" not in origin:
+        return "S3"
+    return "Custom"
+
+
+def origin_protocol_policy(origin):
+    """How CloudFront reaches the origin; S3 REST origins take the viewer's protocol... over HTTPS."""
+    custom = origin.get("CustomOriginConfig")
+    if custom:
+        return custom.get("OriginProtocolPolicy")
+    return "https-only" if origin_type(origin) == "S3" else None
+
+
+def aliases(config):
+    return list(items(config.get("Aliases")))
+
+
+def requires_https(config):
+    """True when no behavior, default included, lets viewers use plain HTTP."""
+    return all(b.viewer_protocol_policy != "allow-all" for b in behaviors(config))
+
+
+def set_viewer_protocol_policy(config, path_patterns, policy):
+    """A copy of ``config`` with only the named behaviors' ViewerProtocolPolicy changed.
+
+    Raises ConfigError (``InvalidArgument``) for an unknown policy or a pattern
+    naming no behavior; the input dict is never modified.
+    """
+    if policy not in VIEWER_PROTOCOL_POLICIES:
+        raise ConfigError(
+            "InvalidArgument",
+            f"Unknown viewer protocol policy {policy!r}; use one of {', '.join(VIEWER_PROTOCOL_POLICIES)}.",
+        )
+    path_patterns = list(dict.fromkeys(path_patterns))
+    if not path_patterns:
+        raise ConfigError("InvalidArgument", "Choose at least one cache behavior.")
+    edited = copy.deepcopy(config)
+    for pattern in path_patterns:
+        behavior = find_behavior(edited, pattern)
+        if behavior is None:
+            raise ConfigError("NoSuchCacheBehavior", f"No cache behavior has the path pattern {pattern!r}.")
+        behavior.data["ViewerProtocolPolicy"] = policy
+    return edited
+
+
+def _check_quantities(node, where="DistributionConfig"):
+    if isinstance(node, dict):
+        if "Quantity" in node:
+            quantity = node["Quantity"]
+            listed = node.get("Items") or []
+            if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity != len(listed):
+                raise ConfigError(
+                    "InconsistentQuantities",
+                    f"{where}.Quantity is {quantity!r} but {len(listed)} Items are listed.",
+                )
+        for key, value in node.items():
+            _check_quantities(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _check_quantities(value, f"{where}[{index}]")
+
+
+def _check_behavior(behavior, origin_ids, label):
+    data = behavior.data
+    if not isinstance(data, dict) or not data:
+        raise ConfigError("InvalidArgument", f"The {label} is missing.")
+    policy = data.get("ViewerProtocolPolicy")
+    if policy not in VIEWER_PROTOCOL_POLICIES:
+        raise ConfigError(
+            "InvalidArgument",
+            f"The {label} has an invalid ViewerProtocolPolicy {policy!r}; "
+            f"use one of {', '.join(VIEWER_PROTOCOL_POLICIES)}.",
+        )
+    if data.get("TargetOriginId") not in origin_ids:
+        raise ConfigError(
+            "NoSuchOrigin",
+            f"The {label} routes to origin {data.get('TargetOriginId')!r}, which is not an origin of this distribution.",
+        )
+    methods = data.get("AllowedMethods")
+    if methods is not None:
+        if frozenset(items(methods)) not in METHOD_SETS:
+            raise ConfigError(
+                "InvalidArgument",
+                f"The {label} has AllowedMethods {items(methods)}; CloudFront accepts GET+HEAD, "
+                "GET+HEAD+OPTIONS, or all seven methods.",
+            )
+
+
+def validate(config):
+    """Raise ConfigError with CloudFront's code when CloudFront would refuse ``config``."""
+    if not isinstance(config, dict):
+        raise ConfigError("MalformedInput", "A DistributionConfig must be a JSON object.")
+    _check_quantities(config)
+    for field in ("CallerReference", "Origins", "DefaultCacheBehavior", "Comment", "Enabled"):
+        if field not in config:
+            raise ConfigError("MalformedInput", f"DistributionConfig is missing the required field {field}.")
+    if not isinstance(config["Comment"], str) or len(config["Comment"]) > MAX_COMMENT:
+        raise ConfigError("InvalidArgument", f"Comment must be a string of at most {MAX_COMMENT} characters.")
+    origin_list = origins(config)
+    if not origin_list:
+        raise ConfigError("InvalidArgument", "A distribution needs at least one origin.")
+    if len(origin_list) > MAX_ORIGINS:
+        raise ConfigError("TooManyOrigins", f"A distribution can have at most {MAX_ORIGINS} origins.")
+    origin_ids = [o.get("Id") for o in origin_list]
+    if len(set(origin_ids)) != len(origin_ids):
+        raise ConfigError("InvalidArgument", "Origin IDs must be unique within a distribution.")
+    for origin in origin_list:
+        if not origin.get("Id") or not origin.get("DomainName"):
+            raise ConfigError("InvalidArgument", "Every origin needs an Id and a DomainName.")
+        custom = origin.get("CustomOriginConfig")
+        if custom and custom.get("OriginProtocolPolicy") not in ORIGIN_PROTOCOL_POLICIES:
+            raise ConfigError(
+                "InvalidArgument",
+                f"Origin {origin['Id']!r} has an invalid OriginProtocolPolicy {custom.get('OriginProtocolPolicy')!r}.",
+            )
+    cache_behaviors = items(config.get("CacheBehaviors"))
+    if len(cache_behaviors) > MAX_CACHE_BEHAVIORS:
+        raise ConfigError(
+            "TooManyCacheBehaviors",
+            f"A distribution can have at most {MAX_CACHE_BEHAVIORS} cache behaviors besides the default; "
+            f"this one has {len(cache_behaviors)}.",
+        )
+    seen = set()
+    for behavior in behaviors(config):
+        if behavior.is_default:
+            _check_behavior(behavior, origin_ids, "default cache behavior")
+            continue
+        error = patterns.pattern_error(behavior.path_pattern)
+        if error:
+            raise ConfigError("InvalidArgument", error)
+        if behavior.path_pattern in seen:
+            raise ConfigError(
+                "InvalidArgument", f"The path pattern {behavior.path_pattern!r} is used by more than one cache behavior."
+            )
+        seen.add(behavior.path_pattern)
+        _check_behavior(behavior, origin_ids, f"cache behavior {behavior.path_pattern!r}")
+    alias_list = aliases(config)
+    if len(alias_list) > MAX_ALIASES:
+        raise ConfigError("TooManyDistributionCNAMEs", f"A distribution can have at most {MAX_ALIASES} aliases.")
+    certificate = config.get("ViewerCertificate") or {}
+    if alias_list and certificate.get("CloudFrontDefaultCertificate", not certificate):
+        raise ConfigError(
+            "InvalidViewerCertificate",
+            "Alternate domain names need a custom SSL/TLS certificate that covers them; "
+            "the default *.cloudfront.net certificate cannot.",
+        )
+    arn = certificate.get("ACMCertificateArn")
+    if arn and not arn.startswith("arn:aws:acm:us-east-1:"):
+        raise ConfigError("InvalidViewerCertificate", "An ACM certificate for CloudFront must be in us-east-1 (N. Virginia).")
+
+
+def diff(old, new, path=""):
+    """Leaf-level differences between two JSON values, as (path, old, new) tuples."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        changes = []
+        for key in sorted(set(old) | set(new), key=str):
+            changes += diff(old.get(key, _MISSING), new.get(key, _MISSING), f"{path}.{key}" if path else str(key))
+        return changes
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        changes = []
+        for index, (a, b) in enumerate(zip(old, new)):
+            changes += diff(a, b, f"{path}[{index}]")
+        return changes
+    if old == new:
+        return []
+    return [(path, None if old is _MISSING else old, None if new is _MISSING else new)]
+
+
+_MISSING = object()

@@ -1,0 +1,68 @@
+"""Cache-behavior path patterns, matched the way CloudFront matches them.
+
+- ``*`` matches zero or more characters, ``/`` included; ``?`` exactly one.
+- Matching is case-sensitive and ignores the query string.
+- A leading ``/`` is optional: ``images/*.jpg`` is ``/images/*.jpg``.
+"""
+
+import re
+from functools import lru_cache
+
+MAX_LENGTH = 255
+ALLOWED_CHARACTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" "_-.*$/~\"'@:+&?"
+)
+DEFAULT_PATTERN = "*"
+
+
+def pattern_error(pattern):
+    """Why CloudFront would reject ``pattern``, or None when it is valid."""
+    if not isinstance(pattern, str) or pattern == "":
+        return "A path pattern must be a non-empty string."
+    if len(pattern) > MAX_LENGTH:
+        return f"A path pattern can have at most {MAX_LENGTH} characters."
+    bad = sorted({c for c in pattern if c not in ALLOWED_CHARACTERS})
+    if bad:
+        shown = " ".join(repr(c) for c in bad)
+        return (
+            f"The path pattern {pattern!r} contains characters CloudFront does not allow: {shown}. "
+            "Allowed: A-Z a-z 0-9 _ - . * $ / ~ \" ' @ : + & and ?."
+        )
+    return None
+
+
+def is_valid(pattern):
+    return pattern_error(pattern) is None
+
+
+def normalize(pattern):
+    """The pattern with its optional leading slash made explicit."""
+    return pattern if pattern.startswith("/") else "/" + pattern
+
+
+@lru_cache(maxsize=4096)
+def _regex(pattern):
+    parts = []
+    for char in normalize(pattern):
+        if char == "*":
+            parts.append(".*")
+        elif char == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def matches(pattern, path):
+    """True when the request ``path`` (no query string) falls under ``pattern``."""
+    if not path.startswith("/"):
+        path = "/" + path
+    return _regex(pattern).fullmatch(path) is not None
+
+
+def example_path(pattern):
+    """A request path the pattern catches, to show users what it means."""
+    path = normalize(pattern)
+    if path == "/*":
+        return "/index.html"
+    return path.replace("*", "example").replace("?", "a")

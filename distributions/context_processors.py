@@ -1,0 +1,7 @@
+from django.conf import settings
+
+BACKEND_LABELS = {"simulator": "Sandbox (simulator)", "aws": "AWS"}
+
+
+def console(request):
+    return {"console_backend_label": BACKEND_LABELS.get(settings.CONSOLE_BACKEND, settings.CONSOLE_BACKEND)}

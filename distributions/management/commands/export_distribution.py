@@ -1,0 +1,22 @@
+import json
+
+from django.core.management.base import BaseCommand
+
+from distributions import publish
+from distributions.backends.base import BackendError
+
+from distributions.cli import fail
+
+
+class Command(BaseCommand):
+    help = "Print a distribution's config in the shape `aws cloudfront get-distribution-config` prints."
+
+    def add_arguments(self, parser):
+        parser.add_argument("distribution_id", metavar="ID")
+
+    def handle(self, *args, distribution_id, **options):
+        try:
+            document = publish.export_distribution(distribution_id)
+        except BackendError as exc:
+            raise fail(f"{exc.code}: {exc.message}") from None
+        self.stdout.write(json.dumps(document, indent=4))

@@ -1,0 +1,34 @@
+from django.core.management.base import BaseCommand
+
+from distributions import publish
+from distributions.backends.base import BackendError
+from distributions.cloudfront.config import POLICY_LABELS, VIEWER_PROTOCOL_POLICIES
+
+from distributions.cli import fail
+
+
+class Command(BaseCommand):
+    help = (
+        "Set one cache behavior's viewer protocol policy: the same service as the console's Yes, Edit. "
+        "PATH_PATTERN is as written in the config; * names the default behavior."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("distribution_id", metavar="ID")
+        parser.add_argument("path_pattern", metavar="PATH_PATTERN")
+        parser.add_argument("policy", metavar="POLICY", help=", ".join(VIEWER_PROTOCOL_POLICIES))
+
+    def handle(self, *args, distribution_id, path_pattern, policy, **options):
+        if policy not in VIEWER_PROTOCOL_POLICIES:
+            raise fail(f"Unknown policy {policy!r}: use one of {', '.join(VIEWER_PROTOCOL_POLICIES)}.")
+        try:
+            snapshot = publish.begin_edit(distribution_id)
+            row = publish.set_viewer_protocol_policy(distribution_id, [path_pattern], policy, snapshot.etag)
+        except (publish.EditError, BackendError) as exc:
+            raise fail(f"{exc.code}: {exc.message}") from None
+        except publish.EditConflict as exc:
+            raise fail(str(exc)) from None
+        self.stdout.write(
+            f"{row.id}: {path_pattern} now uses {POLICY_LABELS[policy]} ({policy}); "
+            f"status {row.get_status_display()}, ETag {row.etag}."
+        )

@@ -1,0 +1,176 @@
+"""The console's tables.
+
+- ``Distribution``, ``Origin``, ``CacheBehavior``: the mirror of what the backend
+  holds, for listing and fleet-wide questions. Refreshed from the backend, never
+  edited on their own (see ``publish.py``).
+- ``EditSnapshot``: the config and ETag seen when an edit began; a push sends
+  that ETag as IfMatch, and a conflict is shown against it.
+- ``SimulatedDistribution``: the simulator's own control plane (a fake
+  CloudFront, not part of the mirror).
+"""
+
+from typing import Self
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+
+class ViewerProtocolPolicy(models.TextChoices):
+    ALLOW_ALL = "allow-all", "HTTP and HTTPS"
+    REDIRECT_TO_HTTPS = "redirect-to-https", "Redirect HTTP to HTTPS"
+    HTTPS_ONLY = "https-only", "HTTPS Only"
+
+
+class DistributionStatus(models.TextChoices):
+    IN_PROGRESS = "InProgress", "In Progress"
+    DEPLOYED = "Deployed", "Deployed"
+
+
+class DistributionQuerySet(models.QuerySet):
+    def with_https_required(self) -> Self:
+        """Annotate ``https_required``: no behavior, default included, allows plain HTTP."""
+        allows_http = CacheBehavior.objects.filter(
+            distribution=OuterRef("pk"), viewer_protocol_policy=ViewerProtocolPolicy.ALLOW_ALL
+        )
+        return self.annotate(https_required=~Exists(allows_http))
+
+    def search(self, text) -> Self:
+        """Distributions whose ID, description, domain name or aliases contain ``text``."""
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(id__icontains=text)
+            | Q(comment__icontains=text)
+            | Q(domain_name__icontains=text)
+            | Q(aliases_text__icontains=text)
+        )
+
+    def in_progress(self) -> Self:
+        return self.filter(status=DistributionStatus.IN_PROGRESS)
+
+
+class Distribution(models.Model):
+    id = models.CharField(primary_key=True, max_length=32)
+    arn = models.CharField(max_length=256, blank=True)
+    domain_name = models.CharField(max_length=253, db_index=True)
+    comment = models.CharField(max_length=128, blank=True)
+    aliases = models.JSONField(default=list, blank=True)
+    # The aliases joined by spaces, so that a plain LIKE finds them on every database.
+    aliases_text = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=DistributionStatus.choices)
+    enabled = models.BooleanField(default=True)
+    last_modified = models.DateTimeField(null=True, blank=True)
+    price_class = models.CharField(max_length=32, blank=True)
+    http_version = models.CharField(max_length=16, blank=True)
+    default_root_object = models.CharField(max_length=255, blank=True)
+    certificate = models.JSONField(default=dict, blank=True)
+    etag = models.CharField(max_length=64, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    synced_at = models.DateTimeField(auto_now=True)
+
+    objects = DistributionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.id
+
+    @property
+    def is_deployed(self):
+        return self.status == DistributionStatus.DEPLOYED
+
+    @property
+    def certificate_label(self):
+        cert = self.certificate or {}
+        if cert.get("ACMCertificateArn"):
+            return f"Custom SSL certificate (ACM): {cert['ACMCertificateArn']}"
+        if cert.get("IAMCertificateId"):
+            return f"Custom SSL certificate (IAM): {cert['IAMCertificateId']}"
+        return "Default CloudFront certificate (*.cloudfront.net)"
+
+
+class Origin(models.Model):
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="origins")
+    position = models.PositiveIntegerField()
+    origin_id = models.CharField(max_length=128)
+    domain_name = models.CharField(max_length=253)
+    origin_type = models.CharField(max_length=16)  # "S3" or "Custom"
+    protocol_policy = models.CharField(max_length=16, blank=True)
+    ssl_protocols = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["distribution", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["distribution", "position"], name="origin_position_unique"),
+            models.UniqueConstraint(fields=["distribution", "origin_id"], name="origin_id_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.distribution_id}/{self.origin_id}"
+
+
+class CacheBehavior(models.Model):
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="behaviors")
+    precedence = models.PositiveIntegerField(help_text="0 is evaluated first; the default behavior is last")
+    is_default = models.BooleanField(default=False)
+    path_pattern = models.CharField(max_length=255, help_text='As written in the config; "*" for the default')
+    target_origin_id = models.CharField(max_length=128)
+    viewer_protocol_policy = models.CharField(max_length=24, choices=ViewerProtocolPolicy.choices)
+    allowed_methods = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["distribution", "precedence"]
+        constraints = [
+            models.UniqueConstraint(fields=["distribution", "precedence"], name="behavior_precedence_unique"),
+            models.UniqueConstraint(
+                fields=["distribution"], condition=Q(is_default=True), name="one_default_behavior"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.distribution_id} {self.path_pattern}"
+
+    @property
+    def allows_http(self):
+        return self.viewer_protocol_policy == ViewerProtocolPolicy.ALLOW_ALL
+
+
+class EditSnapshot(models.Model):
+    """A config exactly as fetched with its ETag, kept while an edit is reviewed."""
+
+    distribution_id = models.CharField(max_length=32)
+    etag = models.CharField(max_length=64)
+    config = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["distribution_id", "etag"], name="snapshot_per_etag"),
+        ]
+
+
+class SimulatedDistribution(models.Model):
+    """The simulator's fake CloudFront control plane: one row per distribution."""
+
+    id = models.CharField(primary_key=True, max_length=14)
+    domain_name = models.CharField(max_length=64, unique=True)
+    config = models.JSONField()
+    etag = models.CharField(max_length=14)
+    status = models.CharField(max_length=16, choices=DistributionStatus.choices)
+    last_modified = models.DateTimeField()
+    # What edge locations serve: the config as of the last completed deployment.
+    deployed_config = models.JSONField(null=True)
+    deploy_ready_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.id
+
+    @property
+    def arn(self):
+        return f"arn:aws:cloudfront::{settings.CONSOLE_SIMULATOR_ACCOUNT_ID}:distribution/{self.id}"

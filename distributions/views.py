@@ -1,0 +1,250 @@
+"""The console's pages: thin function views over ``publish`` and the pure CloudFront package.
+
+Every action works as a plain form (POST → redirect); htmx only swaps the
+fragment that changed (partial name = element id = hx-target).
+"""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+from django_htmx.http import HttpResponseClientRedirect
+
+from . import publish
+from .backends.base import BackendError, NoSuchDistribution
+from .cloudfront import config as cfg
+from .cloudfront import patterns, viewer
+from .forms import ViewerProtocolPolicyForm
+from .models import Distribution
+
+PAGE_SIZE = 20
+
+
+def render_error(request, message, status, title="Something is not right"):
+    return render(request, "error.html", {"title": title, "message": message}, status=status)
+
+
+def handles_backend_errors(view):
+    """Unknown distributions become 404s; any other CloudFront error a page with its code."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NoSuchDistribution as exc:
+            raise Http404(exc.message) from None
+        except BackendError as exc:
+            status = exc.status if 400 <= exc.status < 500 else 502
+            return render_error(request, f"{exc.code}: {exc.message}", status, "CloudFront refused the request")
+
+    return wrapper
+
+
+@require_safe
+@handles_backend_errors
+def distribution_list(request):
+    publish.refresh_in_progress()
+    query = request.GET.get("q", "").strip()
+    distributions = (
+        Distribution.objects.search(query).with_https_required().prefetch_related("origins").order_by("id")
+    )
+    page = Paginator(distributions, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "distributions/distribution_list.html"
+    if request.htmx and request.htmx.target == "distribution-table":
+        template += "#distribution-table"
+    return render(request, template, {"page": page, "query": query})
+
+
+def _distribution_page(request, distribution_id, tab, extra=None):
+    distribution = publish.sync_distribution(distribution_id)
+    context = {"distribution": distribution, "tab": tab, **(extra or {})}
+    return distribution, context
+
+
+@require_safe
+@handles_backend_errors
+def distribution_general(request, distribution_id):
+    distribution, context = _distribution_page(request, distribution_id, "general")
+    return render(request, "distributions/distribution_general.html", context)
+
+
+@require_safe
+@handles_backend_errors
+def distribution_origins(request, distribution_id):
+    distribution, context = _distribution_page(request, distribution_id, "origins")
+    context["origins"] = distribution.origins.all()
+    return render(request, "distributions/distribution_origins.html", context)
+
+
+@require_safe
+@handles_backend_errors
+def distribution_behaviors(request, distribution_id):
+    distribution, context = _distribution_page(request, distribution_id, "behaviors")
+    behaviors = list(distribution.behaviors.all())
+    selected = next((b for b in behaviors if b.path_pattern == request.GET.get("behavior")), None)
+    context.update({"behaviors": behaviors, "selected": selected})
+    template = "distributions/distribution_behaviors.html"
+    if request.htmx and request.htmx.target == "behavior-actions":
+        template += "#behavior-actions"
+    return render(request, template, context)
+
+
+@require_safe
+@handles_backend_errors
+def distribution_status(request, distribution_id):
+    distribution = publish.sync_distribution(distribution_id)
+    return render(request, "distributions/_status.html", {"distribution": distribution})
+
+
+def _tested_path(raw):
+    raw = (raw or "").strip()
+    if not raw:
+        return None, None
+    if len(raw) > 2048 or any(ord(c) < 33 for c in raw):
+        return None, "Type a URL path such as /images/photo.jpg (no spaces, at most 2,048 characters)."
+    return (raw if raw.startswith("/") else "/" + raw), None
+
+
+def _path_test(distribution, before, after, path):
+    """What HTTP and HTTPS viewers get for ``path`` before and after the edit."""
+    behavior, _ = viewer.match(before, path)
+    methods = ["GET"] + [m for m in ("POST", "PUT", "DELETE") if m in behavior.allowed_methods][:1]
+    rows = []
+    for scheme in ("http", "https"):
+        for method in methods:
+            rows.append(
+                {
+                    "request": f"{scheme.upper()} {method}",
+                    "before": viewer.decide(before, method, scheme, distribution.domain_name, path),
+                    "after": viewer.decide(after, method, scheme, distribution.domain_name, path),
+                }
+            )
+    return {"path": path, "behavior": behavior, "rows": rows}
+
+
+def _edit_context(distribution, snapshot, chosen, policy, test_path):
+    config = snapshot.config
+    try:
+        after = cfg.set_viewer_protocol_policy(config, chosen, policy) if policy and chosen else config
+    except cfg.ConfigError:
+        after = config
+    all_behaviors = cfg.behaviors(config)
+    chosen_behaviors = [b for b in all_behaviors if b.path_pattern in chosen]
+    primary = chosen_behaviors[0] if chosen_behaviors else all_behaviors[-1]
+    unsafe = sorted({m for b in chosen_behaviors for m in b.allowed_methods} - viewer.REDIRECTABLE_METHODS)
+    catches = []
+    for behavior in chosen_behaviors:
+        sample = patterns.example_path(behavior.path_pattern)
+        winner, _ = viewer.match(config, sample)
+        catches.append({"behavior": behavior, "sample": sample, "winner": winner})
+    origins = []
+    for origin_id in dict.fromkeys(b.target_origin_id for b in chosen_behaviors):
+        origin = cfg.find_origin(config, origin_id) or {}
+        origins.append(
+            {
+                "id": origin_id,
+                "domain_name": origin.get("DomainName", "— no such origin —"),
+                "type": cfg.origin_type(origin) if origin else "",
+                "protocol_policy": cfg.origin_protocol_policy(origin) if origin else "",
+                "behaviors": [b.path_pattern for b in chosen_behaviors if b.target_origin_id == origin_id],
+            }
+        )
+    path, path_error = _tested_path(test_path)
+    if path is None and not path_error:
+        path = patterns.example_path(primary.path_pattern)
+    return {
+        "distribution": distribution,
+        "snapshot": snapshot,
+        "all_behaviors": all_behaviors,
+        "chosen": chosen,
+        "primary": primary,
+        "policy": policy or primary.viewer_protocol_policy,
+        "policies": [(value, cfg.POLICY_LABELS[value]) for value in cfg.VIEWER_PROTOCOL_POLICIES],
+        "unsafe_methods": unsafe,
+        "catches": catches,
+        "origins": origins,
+        "path_error": path_error,
+        "path_test": _path_test(distribution, config, after, path) if path else None,
+        "test_path": test_path if test_path is not None else path,
+    }
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@handles_backend_errors
+def behavior_edit(request, distribution_id):
+    """Steps 3 to 7: choose the policy, check the evidence, Yes, Edit."""
+    data = request.POST if request.method == "POST" else request.GET
+    etag = data.get("etag", "").strip()
+    if etag:
+        snapshot = publish.snapshot_for(distribution_id, etag)
+        if snapshot is None:
+            return render_error(
+                request,
+                "This edit refers to a version of the distribution the console never fetched. "
+                "Open the Behaviors tab and start the edit again.",
+                400,
+                "This edit cannot continue",
+            )
+        distribution = Distribution.objects.filter(pk=distribution_id).first() or publish.sync_distribution(
+            distribution_id
+        )
+    else:
+        distribution = publish.sync_distribution(distribution_id)
+        snapshot = publish.begin_edit(distribution_id)
+    known = {b.path_pattern for b in cfg.behaviors(snapshot.config)}
+    chosen = [p for p in dict.fromkeys(data.getlist("behavior"))]
+    if request.method != "POST":
+        if not chosen:
+            return render_error(request, "Choose a cache behavior on the Behaviors tab, then choose Edit.", 400)
+        unknown = [p for p in chosen if p not in known]
+        if unknown:
+            raise Http404(f"Distribution {distribution_id} has no cache behavior with the path pattern {unknown[0]!r}.")
+        policy = data.get("policy") if data.get("policy") in cfg.VIEWER_PROTOCOL_POLICIES else None
+        context = _edit_context(distribution, snapshot, chosen, policy, data.get("test_path"))
+        context["form"] = ViewerProtocolPolicyForm(config=snapshot.config, initial={"etag": snapshot.etag})
+        template = "distributions/behavior_edit.html"
+        if request.htmx and request.htmx.target == "path-tester":
+            template += "#path-tester"
+        return render(request, template, context)
+
+    form = ViewerProtocolPolicyForm(request.POST, config=snapshot.config)
+    if form.is_valid():
+        try:
+            publish.set_viewer_protocol_policy(
+                distribution_id, form.cleaned_data["behavior"], form.cleaned_data["policy"], snapshot.etag
+            )
+        except publish.EditConflict as conflict:
+            return render(
+                request,
+                "distributions/conflict.html",
+                {
+                    "distribution": Distribution.objects.get(pk=distribution_id),
+                    "conflict": conflict,
+                    "restart_url": reverse("distributions:behavior_edit", args=[distribution_id])
+                    + "?"
+                    + urlencode({"behavior": form.cleaned_data["behavior"], "policy": form.cleaned_data["policy"]}, doseq=True),
+                },
+                status=200 if request.htmx else 409,
+            )
+        except publish.EditError as exc:
+            form.add_error(None, exc.message)
+        else:
+            changed = ", ".join(form.cleaned_data["behavior"])
+            label = cfg.POLICY_LABELS[form.cleaned_data["policy"]]
+            messages.success(
+                request,
+                f"Viewer Protocol Policy of {changed} set to {label}. The change is deploying (In Progress); "
+                "edge locations serve it once the status is Deployed.",
+            )
+            url = reverse("distributions:distribution_behaviors", args=[distribution_id])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    valid_chosen = [p for p in chosen if p in known] or [cfg.behaviors(snapshot.config)[-1].path_pattern]
+    policy = request.POST.get("policy") if request.POST.get("policy") in cfg.VIEWER_PROTOCOL_POLICIES else None
+    context = _edit_context(distribution, snapshot, valid_chosen, policy, request.POST.get("test_path"))
+    context["form"] = form
+    return render(request, "distributions/behavior_edit.html", context, status=200 if request.htmx else 400)
