@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "distributions.context_processors.console",
             ],
+            "builtins": ["template_partials.templatetags.partials"],
         },
     },
 ]

@@ -105,11 +105,12 @@ def origin_type(origin):
 
 
 def origin_protocol_policy(origin):
-    """How CloudFront reaches the origin; S3 REST origins take the viewer's protocol... over HTTPS."""
+    """How CloudFront reaches the origin: http-only, match-viewer or https-only."""
     custom = origin.get("CustomOriginConfig")
     if custom:
         return custom.get("OriginProtocolPolicy")
-    return "https-only" if origin_type(origin) == "S3" else None
+    # S3 REST origins are reached with the protocol the viewer used.
+    return "match-viewer" if origin_type(origin) == "S3" else None
 
 
 def aliases(config):
