@@ -141,3 +141,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
 }
 CONSOLE_SIMULATOR_ACCOUNT_ID = "123456789012"
+WHITENOISE_USE_FINDERS = True  # serve straight from static/ when collectstatic has not run

@@ -11,6 +11,7 @@ def _instant_deploys(settings):
     """Simulated changes deploy at once unless a test sets a delay itself."""
     settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS = 0
     settings.CONSOLE_BACKEND = "simulator"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests
 
 
 @pytest.fixture
