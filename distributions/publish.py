@@ -149,6 +149,8 @@ def begin_edit(distribution_id, backend=None):
 
 def snapshot_for(distribution_id, etag):
     """The snapshot an edit began from, or None for an ETag the console never fetched."""
+    if not isinstance(etag, str) or not etag.isascii() or not etag.isalnum() or len(etag) > 64:
+        return None
     return EditSnapshot.objects.filter(distribution_id=distribution_id, etag=etag).first()
 
 

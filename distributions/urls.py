@@ -1,14 +1,29 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
+
+
+class DistributionIdConverter:
+    """CloudFront distribution IDs are letters and digits; anything else is a 404 before any lookup."""
+
+    regex = "[A-Za-z0-9]{1,32}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(DistributionIdConverter, "distribution_id")
 
 app_name = "distributions"
 
 urlpatterns = [
     path("", views.distribution_list, name="distribution_list"),
-    path("<str:distribution_id>/", views.distribution_general, name="distribution_general"),
-    path("<str:distribution_id>/origins/", views.distribution_origins, name="distribution_origins"),
-    path("<str:distribution_id>/behaviors/", views.distribution_behaviors, name="distribution_behaviors"),
-    path("<str:distribution_id>/behaviors/edit/", views.behavior_edit, name="behavior_edit"),
-    path("<str:distribution_id>/status/", views.distribution_status, name="distribution_status"),
+    path("<distribution_id:distribution_id>/", views.distribution_general, name="distribution_general"),
+    path("<distribution_id:distribution_id>/origins/", views.distribution_origins, name="distribution_origins"),
+    path("<distribution_id:distribution_id>/behaviors/", views.distribution_behaviors, name="distribution_behaviors"),
+    path("<distribution_id:distribution_id>/behaviors/edit/", views.behavior_edit, name="behavior_edit"),
+    path("<distribution_id:distribution_id>/status/", views.distribution_status, name="distribution_status"),
 ]

@@ -49,7 +49,7 @@ def handles_backend_errors(view):
 @handles_backend_errors
 def distribution_list(request):
     publish.refresh_in_progress()
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     distributions = (
         Distribution.objects.search(query).with_https_required().prefetch_related("origins").order_by("id")
     )

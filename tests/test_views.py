@@ -377,3 +377,23 @@ def test_the_simulator_backend_is_the_default(settings):
     from distributions.backends.base import get_backend
 
     assert isinstance(get_backend(), SimulatorBackend)
+
+
+class TestHostileInput:
+    @pytest.mark.parametrize("path", ["/distributions/E%00X/", "/distributions/E..X/behaviors/", "/distributions/%F0%9F%92%A9/"])
+    def test_odd_ids_are_404s(self, signed_in, path):
+        assert signed_in.get(path).status_code == 404
+
+    def test_nul_bytes_in_the_filter_are_ignored(self, signed_in, static_site):
+        response = signed_in.get(reverse("distributions:distribution_list"), {"q": "Static\x00"})
+        assert response.status_code == 200
+        assert [d.id for d in response.context["page"]] == [static_site.id]
+
+    def test_a_nul_byte_in_the_etag_is_refused(self, signed_in, static_site):
+        response = signed_in.post(
+            edit_url(static_site), {"etag": "E\x00", "behavior": "*", "policy": "https-only", **CONFIRMATIONS}
+        )
+        assert response.status_code == 400
+
+    def test_a_nul_byte_in_a_behavior_is_a_404(self, signed_in, static_site):
+        assert signed_in.get(edit_url(static_site), {"behavior": "/a\x00"}).status_code == 404

@@ -56,7 +56,7 @@ class Decision:
 
 def match(config, path):
     """The behavior that serves ``path`` (first match in order, default last) and the patterns tried."""
-    path = urlsplit(path).path or "/"
+    path = path.split("?", 1)[0].split("#", 1)[0] or "/"
     tried = []
     for behavior in cfg.behaviors(config):
         tried.append(behavior.path_pattern)
