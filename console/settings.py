@@ -60,6 +60,8 @@ ALLOWED_HOSTS = [h.strip() for h in env_str("DJANGO_ALLOWED_HOSTS", "127.0.0.1,l
 
 CONSOLE_BACKEND = env_choice("CONSOLE_BACKEND", "simulator", ("simulator", "aws"))
 CONSOLE_SIMULATOR_DEPLOY_SECONDS = env_float("CONSOLE_SIMULATOR_DEPLOY_SECONDS", 5.0)
+# AWS mode: an optional role to assume; credentials themselves come from boto3's chain, never from here.
+CONSOLE_AWS_ROLE_ARN = env_str("CONSOLE_AWS_ROLE_ARN", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

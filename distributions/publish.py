@@ -47,82 +47,122 @@ def _timestamp(value):
     return parse_datetime(value) if value else None
 
 
-@transaction.atomic
-def mirror(distribution, etag=""):
-    """Write one distribution into the mirror.
+MIRRORED_FIELDS = [
+    "arn", "domain_name", "comment", "aliases", "aliases_text", "status", "enabled", "last_modified",
+    "price_class", "http_version", "default_root_object", "certificate", "synced_at",
+]
 
-    ``distribution`` is a GetDistribution ``Distribution`` (with its
-    ``DistributionConfig``) or a ListDistributions summary (the same fields, flat).
-    """
+
+def _mirror_row(distribution, etag=""):
     config = distribution.get("DistributionConfig", distribution)
     alias_list = cfg.aliases(config)
-    row, _ = Distribution.objects.update_or_create(
+    return Distribution(
         id=distribution["Id"],
-        defaults={
-            "arn": distribution.get("ARN", ""),
-            "domain_name": distribution["DomainName"],
-            "comment": config.get("Comment") or "",
-            "aliases": alias_list,
-            "aliases_text": " ".join(alias_list),
-            "status": distribution["Status"],
-            "enabled": bool(config.get("Enabled")),
-            "last_modified": _timestamp(distribution.get("LastModifiedTime")),
-            "price_class": config.get("PriceClass") or "",
-            "http_version": config.get("HttpVersion") or "",
-            "default_root_object": config.get("DefaultRootObject") or "",
-            "certificate": config.get("ViewerCertificate") or {},
-            **({"etag": etag} if etag else {}),
-        },
+        arn=distribution.get("ARN", ""),
+        domain_name=distribution["DomainName"],
+        comment=config.get("Comment") or "",
+        aliases=alias_list,
+        aliases_text=" ".join(alias_list),
+        status=distribution["Status"],
+        enabled=bool(config.get("Enabled")),
+        last_modified=_timestamp(distribution.get("LastModifiedTime")),
+        price_class=config.get("PriceClass") or "",
+        http_version=config.get("HttpVersion") or "",
+        default_root_object=config.get("DefaultRootObject") or "",
+        certificate=config.get("ViewerCertificate") or {},
+        etag=etag,
     )
-    row.origins.all().delete()
-    Origin.objects.bulk_create(
-        Origin(
-            distribution=row,
-            position=position,
-            origin_id=origin["Id"],
-            domain_name=origin.get("DomainName", ""),
-            origin_type=cfg.origin_type(origin),
-            protocol_policy=cfg.origin_protocol_policy(origin) or "",
-            ssl_protocols=cfg.items((origin.get("CustomOriginConfig") or {}).get("OriginSslProtocols")),
-        )
-        for position, origin in enumerate(cfg.origins(config))
+
+
+@transaction.atomic
+def mirror_many(distributions, etags=None):
+    """Write distributions into the mirror in a handful of queries, whatever their number.
+
+    Each item is a GetDistribution ``Distribution`` (with its ``DistributionConfig``)
+    or a ListDistributions summary (the same fields, flat). ``etags`` maps IDs to
+    the ETags that came with them; summaries carry none, so the stored one stays.
+    """
+    etags = etags or {}
+    rows = [_mirror_row(d, etags.get(d["Id"], "")) for d in distributions]
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    Distribution.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["id"],
+        update_fields=MIRRORED_FIELDS + (["etag"] if etags else []),
     )
-    row.behaviors.all().delete()
-    CacheBehavior.objects.bulk_create(
-        CacheBehavior(
-            distribution=row,
-            precedence=behavior.precedence,
-            is_default=behavior.is_default,
-            path_pattern=behavior.path_pattern,
-            target_origin_id=behavior.target_origin_id or "",
-            viewer_protocol_policy=behavior.viewer_protocol_policy or "",
-            allowed_methods=behavior.allowed_methods,
-        )
-        for behavior in cfg.behaviors(config)
-    )
-    return row
+    Origin.objects.filter(distribution_id__in=ids).delete()
+    CacheBehavior.objects.filter(distribution_id__in=ids).delete()
+    origins, behaviors = [], []
+    for distribution in distributions:
+        config = distribution.get("DistributionConfig", distribution)
+        for position, origin in enumerate(cfg.origins(config)):
+            origins.append(
+                Origin(
+                    distribution_id=distribution["Id"],
+                    position=position,
+                    origin_id=origin["Id"],
+                    domain_name=origin.get("DomainName", ""),
+                    origin_type=cfg.origin_type(origin),
+                    protocol_policy=cfg.origin_protocol_policy(origin) or "",
+                    ssl_protocols=cfg.items((origin.get("CustomOriginConfig") or {}).get("OriginSslProtocols")),
+                )
+            )
+        for behavior in cfg.behaviors(config):
+            behaviors.append(
+                CacheBehavior(
+                    distribution_id=distribution["Id"],
+                    precedence=behavior.precedence,
+                    is_default=behavior.is_default,
+                    path_pattern=behavior.path_pattern,
+                    target_origin_id=behavior.target_origin_id or "",
+                    viewer_protocol_policy=behavior.viewer_protocol_policy or "",
+                    allowed_methods=behavior.allowed_methods,
+                )
+            )
+    Origin.objects.bulk_create(origins)
+    CacheBehavior.objects.bulk_create(behaviors)
+    return ids
+
+
+def mirror(distribution, etag=""):
+    """Write one distribution into the mirror and return its row."""
+    mirror_many([distribution], {distribution["Id"]: etag} if etag else None)
+    return Distribution.objects.get(pk=distribution["Id"])
 
 
 def sync_distribution(distribution_id, backend=None):
-    """Refresh one distribution's mirror; a distribution gone from the backend leaves it."""
+    """Refresh one distribution's mirror; a distribution gone from the backend leaves it.
+
+    The returned row's ``drift`` is ``(old ETag, new ETag)`` when the backend
+    changed since the mirror last read it (someone used another console), else None.
+    """
     backend = backend or get_backend()
     try:
         answer = backend.get_distribution(distribution_id)
     except NoSuchDistribution:
         Distribution.objects.filter(pk=distribution_id).delete()
         raise
-    return mirror(answer["Distribution"], answer["ETag"])
+    old_etag = Distribution.objects.filter(pk=distribution_id).values_list("etag", flat=True).first()
+    row = mirror(answer["Distribution"], answer["ETag"])
+    row.drift = (old_etag, row.etag) if old_etag and old_etag != row.etag else None
+    return row
 
 
-def sync_all(backend=None, progress=None):
-    """Mirror every distribution the backend lists; drop those it no longer has."""
+def sync_all(backend=None, progress=None, page_size=100):
+    """Mirror every distribution the backend lists, a page at a time; drop those it no longer has."""
     backend = backend or get_backend()
-    seen = []
+    seen, batch = [], []
     for summary in backend.list_distributions():
-        mirror(summary)
-        seen.append(summary["Id"])
-        if progress:
-            progress(len(seen))
+        batch.append(summary)
+        if len(batch) >= page_size:
+            seen += mirror_many(batch)
+            batch = []
+            if progress:
+                progress(len(seen))
+    seen += mirror_many(batch)
+    if progress:
+        progress(len(seen))
     Distribution.objects.exclude(pk__in=seen).delete()
     return len(seen)
 

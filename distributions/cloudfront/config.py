@@ -125,8 +125,9 @@ def requires_https(config):
 def set_viewer_protocol_policy(config, path_patterns, policy):
     """A copy of ``config`` with only the named behaviors' ViewerProtocolPolicy changed.
 
-    Raises ConfigError (``InvalidArgument``) for an unknown policy or a pattern
-    naming no behavior; the input dict is never modified.
+    Raises ConfigError: ``InvalidArgument`` for an unknown policy,
+    ``NoSuchCacheBehavior`` for a pattern naming no behavior. The input dict is
+    never modified.
     """
     if policy not in VIEWER_PROTOCOL_POLICIES:
         raise ConfigError(

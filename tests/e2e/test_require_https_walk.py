@@ -44,11 +44,13 @@ def test_a_person_requires_https_on_a_behavior_and_http_viewers_get_a_301(live_s
 
     # Step 4: Viewer Protocol Policy.
     page.get_by_label("Redirect HTTP to HTTPS").check()
+    tester = page.locator("#path-tester")
+    # The path tester follows the choice at once: the example path now gets a 301.
+    tester.get_by_text(f"https://{site.domain_name}/images/example").wait_for()
 
     # Step 7's evidence: the path tester shows the 301 this edit will bring.
     page.get_by_label("Path to test").fill("/images/cat.jpg")
     page.get_by_role("button", name="Test path").click()
-    tester = page.locator("#path-tester")
     tester.get_by_text("https://" + site.domain_name + "/images/cat.jpg").wait_for()
     assert "/images/*" in tester.inner_text()
 
