@@ -21,6 +21,7 @@ app_name = "distributions"
 
 urlpatterns = [
     path("", views.distribution_list, name="distribution_list"),
+    path("refresh/", views.distribution_refresh, name="distribution_refresh"),
     path("<distribution_id:distribution_id>/", views.distribution_general, name="distribution_general"),
     path("<distribution_id:distribution_id>/origins/", views.distribution_origins, name="distribution_origins"),
     path("<distribution_id:distribution_id>/behaviors/", views.distribution_behaviors, name="distribution_behaviors"),

@@ -7,16 +7,18 @@ fragment that changed (partial name = element id = hx-target).
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from . import publish
-from .backends.base import BackendError, NoSuchDistribution
+from .backends.base import BackendError, NoSuchDistribution, get_backend
 from .cloudfront import config as cfg
 from .cloudfront import patterns, viewer
 from .forms import ViewerProtocolPolicyForm
@@ -45,6 +47,20 @@ def handles_backend_errors(view):
     return wrapper
 
 
+def _identity():
+    """Who the console acts as in AWS mode (cached for a few minutes); None in the sandbox."""
+    if settings.CONSOLE_BACKEND != "aws":
+        return None
+
+    def lookup():
+        try:
+            return get_backend().identity()
+        except BackendError as exc:
+            return {"error": f"{exc.code}: {exc.message}"}
+
+    return cache.get_or_set("console:aws-identity", lookup, 300)
+
+
 @require_safe
 @handles_backend_errors
 def distribution_list(request):
@@ -57,7 +73,16 @@ def distribution_list(request):
     template = "distributions/distribution_list.html"
     if request.htmx and request.htmx.target == "distribution-table":
         template += "#distribution-table"
-    return render(request, template, {"page": page, "query": query})
+    return render(request, template, {"page": page, "query": query, "identity": _identity()})
+
+
+@require_POST
+@handles_backend_errors
+def distribution_refresh(request):
+    """Refresh: mirror every distribution from the backend (one API call per page in AWS)."""
+    count = publish.sync_all()
+    messages.success(request, f"Mirrored {count} distribution(s) from {'AWS' if settings.CONSOLE_BACKEND == 'aws' else 'the simulator'}.")
+    return redirect("distributions:distribution_list")
 
 
 def _distribution_page(request, distribution_id, tab, extra=None):
@@ -98,7 +123,11 @@ def distribution_behaviors(request, distribution_id):
 @handles_backend_errors
 def distribution_status(request, distribution_id):
     distribution = publish.sync_distribution(distribution_id)
-    return render(request, "distributions/_status.html", {"distribution": distribution})
+    try:
+        attempt = max(0, min(int(request.GET.get("attempt", 0)), 50))
+    except ValueError:
+        attempt = 0
+    return render(request, "distributions/_status.html", {"distribution": distribution, "attempt": attempt})
 
 
 def _tested_path(raw):

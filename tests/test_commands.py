@@ -285,5 +285,5 @@ class TestSyncDistributions:
         gone = make_distribution(comment="gone")
         SimulatedDistribution.objects.filter(pk=gone.id).delete()
         Distribution.objects.filter(pk=kept.id).update(comment="stale")
-        assert "Mirrored 1 distribution(s)." in run("sync_distributions")
+        assert "Mirrored 1 distribution(s)" in run("sync_distributions")
         assert list(Distribution.objects.values_list("id", "comment")) == [(kept.id, "kept")]

@@ -1,0 +1,183 @@
+"""Real CloudFront through boto3: the only module that imports boto3.
+
+Credentials and endpoint come from boto3's standard chain (``AWS_PROFILE``,
+environment keys, instance or SSO roles, ``AWS_ENDPOINT_URL_CLOUDFRONT``),
+optionally through a role to assume (``CONSOLE_AWS_ROLE_ARN``); the console
+never stores them. Throttling and 5xx are retried by botocore's standard retry
+mode; what is left becomes our own ``BackendError`` so that no boto3 type leaks.
+"""
+
+import copy
+import threading
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import DeferredRefreshableCredentials, create_assume_role_refresher
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, PartialCredentialsError
+from django.conf import settings
+
+from .base import BackendError, NoSuchDistribution, PreconditionFailed
+
+RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=10, read_timeout=60)
+
+# The IAM action behind each call, so that AccessDenied can say which permission is missing.
+IAM_ACTIONS = {
+    "ListDistributions": "cloudfront:ListDistributions",
+    "GetDistribution": "cloudfront:GetDistribution",
+    "GetDistributionConfig": "cloudfront:GetDistributionConfig",
+    "UpdateDistribution": "cloudfront:UpdateDistribution",
+    "CreateDistribution": "cloudfront:CreateDistribution",
+    "GetCallerIdentity": "sts:GetCallerIdentity",
+    "AssumeRole": "sts:AssumeRole",
+}
+SERVER_ERROR_STATUS = 502
+
+_lock = threading.Lock()
+_session = None
+
+
+def make_session():
+    """A boto3 session from the standard chain, assuming CONSOLE_AWS_ROLE_ARN when it is set.
+
+    Assumed-role credentials refresh themselves before they expire.
+    """
+    role_arn = getattr(settings, "CONSOLE_AWS_ROLE_ARN", "")
+    if not role_arn:
+        return boto3.session.Session()
+    source = boto3.session.Session()
+    refresher = create_assume_role_refresher(
+        source.client("sts", config=RETRY_CONFIG),
+        {"RoleArn": role_arn, "RoleSessionName": "cloudfront-https-console"},
+    )
+    core = botocore.session.get_session()
+    core._credentials = DeferredRefreshableCredentials(refresh_using=refresher, method="assume-role")
+    return boto3.session.Session(botocore_session=core)
+
+
+def shared_session():
+    global _session
+    with _lock:
+        if _session is None:
+            _session = make_session()
+        return _session
+
+
+def _translate(exc, operation, distribution_id=None):
+    """Our BackendError for a botocore exception (no boto3 type leaves this module)."""
+    if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
+        return BackendError(
+            "NoCredentials",
+            "No AWS credentials were found: set AWS_PROFILE or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY "
+            "variables, or run on an instance or SSO role.",
+            503,
+        )
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "Unknown")
+        message = error.get("Message") or code
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
+        request_id = exc.response.get("ResponseMetadata", {}).get("RequestId", "")
+        if code == "NoSuchDistribution":
+            return NoSuchDistribution(distribution_id or "", message)
+        if code == "PreconditionFailed":
+            return PreconditionFailed(message)
+        if code in ("AccessDenied", "AccessDeniedException"):
+            action = IAM_ACTIONS.get(operation, operation)
+            return BackendError(
+                "AccessDenied", f"AWS denied {operation}: the identity needs the IAM permission {action}. {message}", 403
+            )
+        if code in ("Throttling", "ThrottlingException", "TooManyRequestsException"):
+            return BackendError(
+                "Throttling", f"CloudFront is throttling {operation} and retries did not get through; try again shortly.", 503
+            )
+        if status >= 500:
+            return BackendError(code, f"CloudFront failed on {operation} after retries: {message}", SERVER_ERROR_STATUS)
+        error_obj = BackendError(code, message, status)
+        error_obj.request_id = request_id
+        return error_obj
+    return BackendError("ConnectionError", f"Could not reach CloudFront for {operation}: {exc}", SERVER_ERROR_STATUS)
+
+
+def _clean(answer):
+    answer = dict(answer)
+    answer.pop("ResponseMetadata", None)
+    return answer
+
+
+class AwsBackend:
+    """The Backend protocol over a boto3 CloudFront client (injectable for tests)."""
+
+    name = "aws"
+    label = "AWS"
+
+    def __init__(self, client=None, sts_client=None, session=None):
+        self._client = client
+        self._sts = sts_client
+        self._session = session
+        self.calls = 0  # API calls made, for the sync benchmark and its tests
+
+    def _boto_session(self):
+        return self._session or shared_session()
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = self._boto_session().client("cloudfront", region_name="us-east-1", config=RETRY_CONFIG)
+        return self._client
+
+    @property
+    def sts(self):
+        if self._sts is None:
+            self._sts = self._boto_session().client("sts", config=RETRY_CONFIG)
+        return self._sts
+
+    def _call(self, operation, method, distribution_id=None, **params):
+        self.calls += 1
+        try:
+            return method(**params)
+        except (ClientError, BotoCoreError) as exc:
+            raise _translate(exc, operation, distribution_id) from None
+
+    def identity(self):
+        """The account and identity the console acts as (STS GetCallerIdentity)."""
+        answer = self._call("GetCallerIdentity", self.sts.get_caller_identity)
+        return {"Account": answer.get("Account", ""), "Arn": answer.get("Arn", ""), "UserId": answer.get("UserId", "")}
+
+    def list_distributions(self):
+        """ListDistributions summaries, one API call per page (markers are opaque)."""
+        marker = None
+        while True:
+            params = {"Marker": marker} if marker else {}
+            page = self._call("ListDistributions", self.client.list_distributions, **params)["DistributionList"]
+            yield from page.get("Items", [])
+            marker = page.get("NextMarker")
+            if not page.get("IsTruncated") or not marker:
+                return
+
+    def get_distribution(self, distribution_id):
+        answer = self._call("GetDistribution", self.client.get_distribution, distribution_id, Id=distribution_id)
+        return _clean(answer)
+
+    def get_distribution_config(self, distribution_id):
+        answer = self._call(
+            "GetDistributionConfig", self.client.get_distribution_config, distribution_id, Id=distribution_id
+        )
+        return answer["DistributionConfig"], answer["ETag"]
+
+    def update_distribution(self, distribution_id, config, if_match):
+        if not if_match:
+            raise BackendError("InvalidIfMatchVersion", "The If-Match version is missing or not valid for the resource.")
+        answer = self._call(
+            "UpdateDistribution",
+            self.client.update_distribution,
+            distribution_id,
+            Id=distribution_id,
+            IfMatch=if_match,
+            DistributionConfig=copy.deepcopy(config),
+        )
+        return _clean(answer)
+
+    def create_distribution(self, config):
+        answer = self._call("CreateDistribution", self.client.create_distribution, DistributionConfig=copy.deepcopy(config))
+        return _clean(answer)

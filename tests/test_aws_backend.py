@@ -1,0 +1,272 @@
+"""The boto3 backend: moto for round trips and listing, botocore's Stubber for what moto cannot do."""
+
+import copy
+import socket
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from django.urls import reverse
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+
+from distributions import publish
+from distributions.backends import aws
+from distributions.backends.aws import AwsBackend
+from distributions.backends.base import BackendError, NoSuchDistribution
+from distributions.models import Distribution
+
+from .factories import distribution_config
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch):
+    """Dummy credentials, no profile, and a fresh shared session: never the real AWS."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_CLOUDFRONT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    monkeypatch.setattr(aws, "_session", None)
+
+
+@pytest.fixture
+def moto_backend():
+    with mock_aws():
+        yield AwsBackend()
+
+
+def create(backend, *args, **kwargs):
+    return backend.create_distribution(distribution_config(*args, **kwargs))["Distribution"]["Id"]
+
+
+def stubbed():
+    client = boto3.client("cloudfront", region_name="us-east-1")
+    return AwsBackend(client=client), Stubber(client)
+
+
+def client_error(stub, method, code, status, message="", expected_params=None):
+    stub.add_client_error(
+        method, service_error_code=code, service_message=message or code, http_status_code=status,
+        expected_params=expected_params,
+    )
+
+
+class TestWithMoto:
+    def test_sync_mirrors_every_distribution_with_one_call_per_page(self, moto_backend):
+        ids = {create(moto_backend, [("/images/*", "allow-all")], comment=f"site {n}") for n in range(3)}
+        moto_backend.calls = 0
+        assert publish.sync_all(moto_backend) == 3
+        assert moto_backend.calls == 1
+        assert set(Distribution.objects.values_list("id", flat=True)) == ids
+        row = Distribution.objects.get(pk=sorted(ids)[0])
+        assert [b.path_pattern for b in row.behaviors.all()] == ["/images/*", "*"]
+        assert row.origins.get().origin_id == "origin-main"
+
+    def test_sync_drops_what_aws_no_longer_has(self, moto_backend):
+        create(moto_backend)
+        Distribution.objects.create(id="EGONE000000000", domain_name="dgone.cloudfront.net", status="Deployed")
+        publish.sync_all(moto_backend)
+        assert not Distribution.objects.filter(pk="EGONE000000000").exists()
+
+    def test_a_push_round_trips_through_aws(self, moto_backend):
+        distribution_id = create(moto_backend, [("/images/*", "allow-all"), ("/css/*", "allow-all")])
+        snapshot = publish.begin_edit(distribution_id, moto_backend)
+        publish.set_viewer_protocol_policy(distribution_id, ["/css/*", "*"], "https-only", snapshot.etag, moto_backend)
+        config, _ = moto_backend.get_distribution_config(distribution_id)
+        assert [b["ViewerProtocolPolicy"] for b in config["CacheBehaviors"]["Items"]] == ["allow-all", "https-only"]
+        assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "https-only"
+        mirrored = Distribution.objects.get(pk=distribution_id)
+        assert [b.viewer_protocol_policy for b in mirrored.behaviors.all()] == ["allow-all", "https-only", "https-only"]
+
+    def test_an_unknown_id_is_no_such_distribution(self, moto_backend):
+        with pytest.raises(NoSuchDistribution):
+            moto_backend.get_distribution("ENOSUCH0000000")
+
+    def test_it_says_which_identity_it_acts_as(self, moto_backend):
+        identity = moto_backend.identity()
+        assert identity["Account"] == "123456789012"
+        assert identity["Arn"].startswith("arn:aws:")
+
+    def test_the_console_walk_works_in_aws_mode(self, moto_backend, signed_in, settings):
+        settings.CONSOLE_BACKEND = "aws"
+        distribution_id = create(moto_backend, [("/images/*", "allow-all")])
+        publish.sync_all(moto_backend)
+        listing = signed_in.get(reverse("distributions:distribution_list"))
+        assert distribution_id in listing.content.decode()
+        assert b"123456789012" in listing.content
+        edit = reverse("distributions:behavior_edit", args=[distribution_id])
+        etag = signed_in.get(edit, {"behavior": "/images/*"}).context["snapshot"].etag
+        response = signed_in.post(
+            edit,
+            {"etag": etag, "behavior": "/images/*", "policy": "redirect-to-https", "confirm_path_patterns": "on",
+             "confirm_order": "on", "confirm_origins": "on"},
+        )
+        assert response.status_code == 302
+        config, _ = moto_backend.get_distribution_config(distribution_id)
+        assert config["CacheBehaviors"]["Items"][0]["ViewerProtocolPolicy"] == "redirect-to-https"
+
+    def test_the_refresh_button_syncs_the_fleet(self, moto_backend, signed_in, settings):
+        settings.CONSOLE_BACKEND = "aws"
+        distribution_id = create(moto_backend)
+        response = signed_in.post(reverse("distributions:distribution_refresh"))
+        assert response.status_code == 302
+        assert Distribution.objects.filter(pk=distribution_id).exists()
+        assert b"Mirrored 1 distribution" in signed_in.get(response.url).content
+
+
+class TestWithStubber:
+    def config_with_edge_code(self):
+        config = distribution_config([("/api/*", "allow-all")])
+        behavior = config["CacheBehaviors"]["Items"][0]
+        behavior["FunctionAssociations"] = {
+            "Quantity": 1,
+            "Items": [{"FunctionARN": "arn:aws:cloudfront::111122223333:function/auth", "EventType": "viewer-request"}],
+        }
+        behavior["LambdaFunctionAssociations"] = {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "LambdaFunctionARN": "arn:aws:lambda:us-east-1:111122223333:function:edge:7",
+                    "EventType": "origin-request",
+                    "IncludeBody": False,
+                }
+            ],
+        }
+        return config
+
+    def distribution(self, config, status="Deployed"):
+        return {
+            "Id": "EDFDVBD6EXAMPLE",
+            "ARN": "arn:aws:cloudfront::111122223333:distribution/EDFDVBD6EXAMPLE",
+            "Status": status,
+            "LastModifiedTime": "2026-11-26T10:00:00Z",
+            "InProgressInvalidationBatches": 0,
+            "DomainName": "d111111abcdef8.cloudfront.net",
+            "ActiveTrustedSigners": {"Enabled": False, "Quantity": 0},
+            "DistributionConfig": config,
+        }
+
+    def test_the_push_sends_the_fetched_config_with_only_the_policy_changed(self):
+        backend, stub = stubbed()
+        config = self.config_with_edge_code()
+        expected = copy.deepcopy(config)
+        expected["CacheBehaviors"]["Items"][0]["ViewerProtocolPolicy"] = "https-only"
+        stub.add_response("get_distribution_config", {"DistributionConfig": config, "ETag": "E2QWRUHEXAMPLE"},
+                          {"Id": "EDFDVBD6EXAMPLE"})
+        stub.add_response(
+            "update_distribution",
+            {"Distribution": self.distribution(expected, "InProgress"), "ETag": "E3NEWETAGEXAMPLE"},
+            {"Id": "EDFDVBD6EXAMPLE", "IfMatch": "E2QWRUHEXAMPLE", "DistributionConfig": expected},
+        )
+        with stub:
+            snapshot = publish.begin_edit("EDFDVBD6EXAMPLE", backend)
+            row = publish.set_viewer_protocol_policy("EDFDVBD6EXAMPLE", ["/api/*"], "https-only", snapshot.etag, backend)
+            stub.assert_no_pending_responses()
+        assert row.status == "InProgress"
+        assert row.etag == "E3NEWETAGEXAMPLE"
+
+    def test_a_stale_etag_is_a_conflict_with_a_diff_and_nothing_recorded(self):
+        backend, stub = stubbed()
+        config = self.config_with_edge_code()
+        theirs = copy.deepcopy(config)
+        theirs["Comment"] = "changed in the AWS console"
+        stub.add_response("get_distribution_config", {"DistributionConfig": config, "ETag": "EOLDETAG000001"})
+        client_error(stub, "update_distribution", "PreconditionFailed", 412,
+                     expected_params={"Id": "EDFDVBD6EXAMPLE", "IfMatch": "EOLDETAG000001", "DistributionConfig": ANY})
+        stub.add_response("get_distribution_config", {"DistributionConfig": theirs, "ETag": "ENEWETAG000002"})
+        stub.add_response("get_distribution", {"Distribution": self.distribution(theirs), "ETag": "ENEWETAG000002"})
+        with stub:
+            snapshot = publish.begin_edit("EDFDVBD6EXAMPLE", backend)
+            with pytest.raises(publish.EditConflict) as caught:
+                publish.set_viewer_protocol_policy("EDFDVBD6EXAMPLE", ["*"], "https-only", snapshot.etag, backend)
+        assert caught.value.current_etag == "ENEWETAG000002"
+        assert ("Comment", "test", "changed in the AWS console") in caught.value.changes
+        assert Distribution.objects.get(pk="EDFDVBD6EXAMPLE").comment == "changed in the AWS console"
+
+    def test_access_denied_names_the_missing_permission(self):
+        backend, stub = stubbed()
+        stub.add_response("get_distribution_config", {"DistributionConfig": distribution_config(), "ETag": "E1"})
+        client_error(stub, "update_distribution", "AccessDenied", 403, "User is not authorized")
+        with stub:
+            snapshot = publish.begin_edit("EDFDVBD6EXAMPLE", backend)
+            with pytest.raises(BackendError) as caught:
+                publish.set_viewer_protocol_policy("EDFDVBD6EXAMPLE", ["*"], "https-only", snapshot.etag, backend)
+        assert caught.value.code == "AccessDenied"
+        assert "cloudfront:UpdateDistribution" in caught.value.message
+        assert not Distribution.objects.filter(pk="EDFDVBD6EXAMPLE", status="InProgress").exists()
+
+    @pytest.mark.parametrize("code, status", [("Throttling", 400), ("ServiceUnavailable", 503), ("InternalError", 500)])
+    def test_throttling_and_server_errors_end_in_a_clear_failure(self, code, status):
+        backend, stub = stubbed()
+        client_error(stub, "list_distributions", code, status)
+        with stub, pytest.raises(BackendError) as caught:
+            publish.sync_all(backend)
+        assert "CloudFront" in caught.value.message
+        assert caught.value.status in (502, 503)
+
+    def test_the_client_retries_in_standard_mode(self):
+        client = AwsBackend().client
+        assert client.meta.config.retries["mode"] == "standard"
+
+    def test_a_denied_page_in_aws_mode_explains_itself(self, signed_in, settings, monkeypatch):
+        settings.CONSOLE_BACKEND = "aws"
+        backend, stub = stubbed()
+        client_error(stub, "get_distribution", "AccessDenied", 403)
+        monkeypatch.setattr("distributions.publish.get_backend", lambda: backend)
+        with stub:
+            response = signed_in.get(reverse("distributions:distribution_general", args=["EDFDVBD6EXAMPLE"]))
+        assert response.status_code == 403
+        assert b"cloudfront:GetDistribution" in response.content
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_over_real_http_through_the_endpoint_variable(monkeypatch):
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFRONT", f"http://127.0.0.1:{port}")
+        backend = AwsBackend()
+        assert backend.client.meta.endpoint_url == f"http://127.0.0.1:{port}"
+        distribution_id = create(backend, [("/images/*", "allow-all")])
+        assert publish.sync_all(backend) == 1
+        snapshot = publish.begin_edit(distribution_id, backend)
+        publish.set_viewer_protocol_policy(distribution_id, ["/images/*"], "redirect-to-https", snapshot.etag, backend)
+        config, _ = backend.get_distribution_config(distribution_id)
+        assert config["CacheBehaviors"]["Items"][0]["ViewerProtocolPolicy"] == "redirect-to-https"
+    finally:
+        server.stop()
+
+
+def test_sync_distributions_reports_the_api_calls_it_made(moto_backend, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.CONSOLE_BACKEND = "aws"
+    create(moto_backend)
+    out = StringIO()
+    call_command("sync_distributions", stdout=out)
+    assert "Mirrored 1 distribution(s) with 1 API call(s)" in out.getvalue()
+
+
+def test_set_viewer_protocol_policy_works_in_aws_mode(moto_backend, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.CONSOLE_BACKEND = "aws"
+    distribution_id = create(moto_backend, [("/a/*", "allow-all")])
+    call_command("set_viewer_protocol_policy", distribution_id, "/a/*", "https-only", stdout=StringIO())
+    config, _ = moto_backend.get_distribution_config(distribution_id)
+    assert config["CacheBehaviors"]["Items"][0]["ViewerProtocolPolicy"] == "https-only"
