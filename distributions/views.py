@@ -235,7 +235,9 @@ def behavior_edit(request, distribution_id):
             raise Http404(f"Distribution {distribution_id} has no cache behavior with the path pattern {unknown[0]!r}.")
         policy = data.get("policy") if data.get("policy") in cfg.VIEWER_PROTOCOL_POLICIES else None
         context = _edit_context(distribution, snapshot, chosen, policy, data.get("test_path"))
-        context["form"] = ViewerProtocolPolicyForm(config=snapshot.config, initial={"etag": snapshot.etag})
+        # Ticks survive the path tester's plain-GET round trip.
+        ticks = {name: data.get(name) == "on" for name in ViewerProtocolPolicyForm.confirmations}
+        context["form"] = ViewerProtocolPolicyForm(config=snapshot.config, initial={"etag": snapshot.etag, **ticks})
         template = "distributions/behavior_edit.html"
         if request.htmx and request.htmx.target == "path-tester":
             template += "#path-tester"

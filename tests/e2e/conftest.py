@@ -53,3 +53,12 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def page_without_javascript(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

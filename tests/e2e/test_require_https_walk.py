@@ -75,3 +75,48 @@ def test_a_person_requires_https_on_a_behavior_and_http_viewers_get_a_301(live_s
     config, _ = SimulatorBackend().get_distribution_config(site.id)
     assert config["CacheBehaviors"]["Items"][1]["ViewerProtocolPolicy"] == "allow-all"
     assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "allow-all"
+
+
+def test_every_step_works_without_javascript(live_server, page_without_javascript, settings, make_distribution):
+    settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS = 0
+    page = page_without_javascript
+    UserFactory(username="nojs", password="a long training password")
+    api = make_distribution(
+        [("/api/*", "allow-all", ["HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"]), ("/img/*", "allow-all")],
+        comment="API without JS",
+    )
+    page.goto(live_server.url + "/distributions/")
+    page.get_by_label("Username").fill("nojs")
+    page.get_by_label("Password").fill("a long training password")
+    page.get_by_role("button", name="Sign in").click()
+
+    page.get_by_label("Filter distributions").fill("without JS")
+    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("link", name=api.id).click()
+    page.get_by_role("link", name="Behaviors").click()
+    page.get_by_label("Choose /api/*").check()
+    page.get_by_role("button", name="Edit").click()
+    assert "This behavior allows DELETE, OPTIONS, PATCH, POST, PUT" in page.content()
+
+    page.get_by_label("Redirect HTTP to HTTPS").check()
+    page.locator("label.checkbox-option", has_text="/img/*").locator("input").check()
+    page.get_by_label("Path to test").fill("/api/orders")
+    page.get_by_role("button", name="Test path").click()  # a plain GET of the same page
+    tester = page.locator("#path-tester")
+    assert "/api/orders" in tester.inner_text()
+    post_row = tester.locator("tr", has_text="HTTP POST")
+    assert "403" in post_row.inner_text()
+    # The choices survived the round trip.
+    assert page.get_by_label("Redirect HTTP to HTTPS").is_checked()
+
+    page.get_by_label("The path pattern in each cache behavior applies only").check()
+    page.get_by_label("The cache behaviors are listed in the order").check()
+    page.get_by_label("The cache behaviors are routing requests to the correct origins").check()
+    page.get_by_role("button", name="Yes, Edit").click()
+    page.get_by_text("set to Redirect HTTP to HTTPS").wait_for()
+
+    config, _ = SimulatorBackend().get_distribution_config(api.id)
+    assert [b["ViewerProtocolPolicy"] for b in config["CacheBehaviors"]["Items"]] == ["redirect-to-https"] * 2
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "allow-all"
+    page.reload()
+    assert "Deployed" in page.locator(f"#status-{api.id}").inner_text()
