@@ -174,3 +174,7 @@ class SimulatedDistribution(models.Model):
     @property
     def arn(self):
         return f"arn:aws:cloudfront::{settings.CONSOLE_SIMULATOR_ACCOUNT_ID}:distribution/{self.id}"
+
+
+# The sandbox edge's tables (certificates, usage) live with the edge.
+from .edge.models import *  # noqa: E402,F401,F403

@@ -1,0 +1,1 @@
+"""Tables of the simulated edge (filled in by the edge work, issue 4)."""
