@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test migrate sandbox browser clean
+.PHONY: run serve test install install-test migrate sandbox browser clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ sandbox: migrate
 ## Set up everything and serve the training sandbox at http://127.0.0.1:8000/
 run: sandbox
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## Production: gunicorn + whitenoise with DJANGO_DEBUG=false (set DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL)
+WORKERS ?= 3
+serve: install
+	DJANGO_DEBUG=false $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=false $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=false $(VENV)/bin/gunicorn console.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
 # Browser tests need Debian's Chromium; install it when we can (root with apt), else they skip.
 browser:

@@ -11,7 +11,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -279,3 +281,30 @@ def behavior_edit(request, distribution_id):
     context = _edit_context(distribution, snapshot, valid_chosen, policy, request.POST.get("test_path"))
     context["form"] = form
     return render(request, "distributions/behavior_edit.html", context, status=200 if request.htmx else 400)
+
+
+@login_not_required
+@require_safe
+def healthz(request):
+    """For load balancers: 200 when the database and the backend answer, 503 otherwise."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # any database failure means unhealthy, whatever its class
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        backend = get_backend()
+        if hasattr(backend, "identity"):
+            backend.identity()
+        else:
+            next(iter(backend.list_distributions()), None)
+        checks["backend"] = "ok"
+    except Exception as exc:  # as above: report, never raise
+        checks["backend"] = f"error: {getattr(exc, 'code', exc.__class__.__name__)}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "backend": settings.CONSOLE_BACKEND, "checks": checks},
+        status=200 if healthy else 503,
+    )
