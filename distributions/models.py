@@ -176,5 +176,134 @@ class SimulatedDistribution(models.Model):
         return f"arn:aws:cloudfront::{settings.CONSOLE_SIMULATOR_ACCOUNT_ID}:distribution/{self.id}"
 
 
+# Staff self-service: teams own distributions; every push attempt is recorded.
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="console_teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamDistribution(models.Model):
+    """A team owns a distribution (by ID, so that ownership survives mirror refreshes)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="distributions")
+    distribution_id = models.CharField(max_length=32, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "distribution_id"], name="team_distribution_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.team} owns {self.distribution_id}"
+
+
+class ApprovalRule(models.Model):
+    """Whether Operators' pushes need a second person: one fleet-wide row ("") and per-distribution rows."""
+
+    FLEET = ""
+    distribution_id = models.CharField(max_length=32, unique=True, blank=True)
+    required = models.BooleanField(default=False)
+
+    def __str__(self):
+        scope = self.distribution_id or "fleet"
+        return f"{scope}: approval {'required' if self.required else 'not required'}"
+
+
+class ChangeRequestState(models.TextChoices):
+    DRAFT = "draft", "Draft (returned to its author)"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    APPLIED = "applied", "Applied"
+    FAILED = "failed", "Failed"
+
+
+class ChangeRequest(models.Model):
+    """An Operator's Yes, Edit waiting for an Approver when approval is required."""
+
+    distribution_id = models.CharField(max_length=32, db_index=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="change_requests")
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=16, choices=ChangeRequestState.choices, default=ChangeRequestState.SUBMITTED)
+    summary = models.CharField(max_length=500)
+    etag = models.CharField(max_length=64, help_text="The version the change was reviewed against")
+    config_before = models.JSONField()
+    config_after = models.JSONField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="decided_requests"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.distribution_id} ({self.state})"
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit trail is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit trail is append-only.")
+
+
+class AuditOutcome(models.TextChoices):
+    PUSHED = "pushed", "Pushed"
+    CONFLICT = "conflict", "Conflict"
+    ERROR = "error", "Error"
+    SUBMITTED = "submitted", "Submitted for approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    RETURNED = "returned", "Returned to its author"
+
+
+class AuditEntry(models.Model):
+    """One push attempt or approval decision: who, when, what, and what CloudFront answered. Append-only."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    username = models.CharField(max_length=150, help_text="Kept even if the user is deleted")
+    distribution_id = models.CharField(max_length=32, db_index=True)
+    action = models.CharField(max_length=64)
+    summary = models.CharField(max_length=500)
+    changes = models.JSONField(default=list, help_text="[path, before, after] triples")
+    config_before = models.JSONField(null=True, blank=True)
+    config_after = models.JSONField(null=True, blank=True)
+    etag_before = models.CharField(max_length=64, blank=True)
+    etag_after = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=16, choices=AuditOutcome.choices)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+    change_request = models.ForeignKey(ChangeRequest, null=True, blank=True, on_delete=models.PROTECT)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.distribution_id} {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit trail is append-only.")
+
+
 # The sandbox edge's tables (certificates, usage) live with the edge.
 from .edge.models import *  # noqa: E402,F401,F403
