@@ -5,15 +5,26 @@ config and its ETag (kept as an ``EditSnapshot``), and a push edits that fetched
 dict, sends it back with ``IfMatch`` and refreshes the mirror from the answer.
 """
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from .backends.base import BackendError, NoSuchDistribution, PreconditionFailed, get_backend
 from .cloudfront import config as cfg
-from .models import CacheBehavior, Distribution, EditSnapshot, Origin
+from .models import (
+    AuditEntry,
+    AuditOutcome,
+    CacheBehavior,
+    ChangeRequest,
+    ChangeRequestState,
+    Distribution,
+    EditSnapshot,
+    Origin,
+)
 
 
 class EditError(Exception):
@@ -167,10 +178,11 @@ def sync_all(backend=None, progress=None, page_size=100):
     return len(seen)
 
 
-def refresh_in_progress(backend=None):
-    """Re-read the distributions the mirror still shows In Progress."""
+def refresh_in_progress(distributions=None, backend=None):
+    """Re-read the distributions (of ``distributions``, default all) the mirror still shows In Progress."""
     backend = backend or get_backend()
-    for distribution_id in Distribution.objects.in_progress().values_list("pk", flat=True):
+    distributions = Distribution.objects.all() if distributions is None else distributions
+    for distribution_id in distributions.in_progress().values_list("pk", flat=True):
         try:
             sync_distribution(distribution_id, backend)
         except NoSuchDistribution:
@@ -194,14 +206,64 @@ def snapshot_for(distribution_id, etag):
     return EditSnapshot.objects.filter(distribution_id=distribution_id, etag=etag).first()
 
 
-def set_viewer_protocol_policy(distribution_id, path_patterns, policy, etag, backend=None):
-    """Yes, Edit: push ``policy`` on the chosen behaviors, with IfMatch = the ETag the edit began with.
+def _who(user):
+    if user is not None and getattr(user, "is_authenticated", False):
+        return {"user": user, "username": user.get_username()}
+    return {"user": None, "username": "(command line)"}
 
-    Only those behaviors' ViewerProtocolPolicy changes; every other field goes
-    back exactly as it was fetched. Raises EditError (bad input, nothing sent),
-    EditConflict (stale ETag, nothing changed) or BackendError.
+
+def push_config(distribution_id, config_before, etag, edited, *, action, summary, user=None, backend=None,
+                change_request=None):
+    """Send ``edited`` (made from ``config_before``) with IfMatch = ``etag``, and record the attempt.
+
+    Every attempt leaves an AuditEntry: pushed, conflict or error, with the
+    changes, both ETags and the backend's request ID. Raises EditConflict
+    (stale ETag, nothing changed) or BackendError (nothing changed).
     """
     backend = backend or get_backend()
+    record = {
+        **_who(user),
+        "distribution_id": distribution_id,
+        "action": action,
+        "summary": summary[:500],
+        "changes": [list(change) for change in cfg.diff(config_before, edited)],
+        "config_before": config_before,
+        "config_after": edited,
+        "etag_before": etag,
+        "change_request": change_request,
+    }
+    try:
+        answer = backend.update_distribution(distribution_id, edited, if_match=etag)
+    except PreconditionFailed as exc:
+        current, current_etag = backend.get_distribution_config(distribution_id)
+        EditSnapshot.objects.get_or_create(
+            distribution_id=distribution_id, etag=current_etag, defaults={"config": current}
+        )
+        AuditEntry.objects.create(
+            **record, outcome=AuditOutcome.CONFLICT, etag_after=current_etag, error_code=exc.code,
+            error_message=exc.message,
+        )
+        sync_distribution(distribution_id, backend)
+        raise EditConflict(distribution_id, etag, current_etag, cfg.diff(config_before, current)) from None
+    except BackendError as exc:
+        Distribution.objects.filter(pk=distribution_id).update(last_error=f"{exc.code}: {exc.message}")
+        AuditEntry.objects.create(
+            **record, outcome=AuditOutcome.ERROR, error_code=exc.code, error_message=exc.message,
+            request_id=getattr(exc, "request_id", "") or "",
+        )
+        raise
+    AuditEntry.objects.create(
+        **record, outcome=AuditOutcome.PUSHED, etag_after=answer["ETag"], request_id=answer.get("RequestId", "")
+    )
+    row = mirror(answer["Distribution"], answer["ETag"])
+    if row.last_error:
+        Distribution.objects.filter(pk=row.pk).update(last_error="")
+        row.last_error = ""
+    return row
+
+
+def edit_viewer_protocol_policy(distribution_id, path_patterns, policy, etag):
+    """The snapshot an edit began from and the config it would push; raises EditError for bad input."""
     snapshot = snapshot_for(distribution_id, etag)
     if snapshot is None:
         raise EditError(
@@ -212,23 +274,101 @@ def set_viewer_protocol_policy(distribution_id, path_patterns, policy, etag, bac
         edited = cfg.set_viewer_protocol_policy(snapshot.config, path_patterns, policy)
     except cfg.ConfigError as exc:
         raise EditError(exc.message, exc.code) from None
-    try:
-        answer = backend.update_distribution(distribution_id, edited, if_match=etag)
-    except PreconditionFailed:
-        current, current_etag = backend.get_distribution_config(distribution_id)
-        EditSnapshot.objects.get_or_create(
-            distribution_id=distribution_id, etag=current_etag, defaults={"config": current}
+    summary = f"Viewer Protocol Policy of {', '.join(path_patterns)} set to {cfg.POLICY_LABELS[policy]} ({policy})"
+    return snapshot, edited, summary
+
+
+def set_viewer_protocol_policy(distribution_id, path_patterns, policy, etag, backend=None, user=None):
+    """Yes, Edit: push ``policy`` on the chosen behaviors, with IfMatch = the ETag the edit began with.
+
+    Only those behaviors' ViewerProtocolPolicy changes; every other field goes
+    back exactly as it was fetched. Raises EditError (bad input, nothing sent),
+    EditConflict (stale ETag, nothing changed) or BackendError.
+    """
+    snapshot, edited, summary = edit_viewer_protocol_policy(distribution_id, path_patterns, policy, etag)
+    return push_config(
+        distribution_id, snapshot.config, snapshot.etag, edited, action="viewer-protocol-policy", summary=summary,
+        user=user, backend=backend,
+    )
+
+
+def restorable_config(entry, current):
+    """The config from before ``entry``'s change, made pushable on top of ``current``."""
+    if entry.config_before is None:
+        raise EditError("This history entry has no configuration to restore.", "InvalidArgument")
+    target = copy.deepcopy(entry.config_before)
+    target["CallerReference"] = current.get("CallerReference", target.get("CallerReference"))
+    return target
+
+
+def submit_change(user, distribution_id, config_before, etag, edited, summary):
+    """Record an Operator's Yes, Edit as a change request for an Approver; nothing is pushed."""
+    with transaction.atomic():
+        request = ChangeRequest.objects.create(
+            distribution_id=distribution_id, author=user, summary=summary[:500], etag=etag,
+            config_before=config_before, config_after=edited,
         )
-        sync_distribution(distribution_id, backend)
-        raise EditConflict(distribution_id, etag, current_etag, cfg.diff(snapshot.config, current)) from None
-    except BackendError as exc:
-        Distribution.objects.filter(pk=distribution_id).update(last_error=f"{exc.code}: {exc.message}")
+        AuditEntry.objects.create(
+            **_who(user), distribution_id=distribution_id, action="change-request", summary=summary[:500],
+            changes=[list(c) for c in cfg.diff(config_before, edited)], config_before=config_before,
+            config_after=edited, etag_before=etag, outcome=AuditOutcome.SUBMITTED, change_request=request,
+        )
+    return request
+
+
+def approve(user, request, backend=None):
+    """Approve and push a submitted change request, once, whatever the number of servers.
+
+    The state moves submitted → approved in one conditional UPDATE, so only one
+    approver's click pushes. A stale ETag sends the request back to its author
+    (draft); a refused push marks it failed.
+    """
+    claimed = ChangeRequest.objects.filter(pk=request.pk, state=ChangeRequestState.SUBMITTED).update(
+        state=ChangeRequestState.APPROVED, decided_by=user, decided_at=timezone.now()
+    )
+    if not claimed:
+        raise EditError("This change request is no longer waiting for approval.", "InvalidState")
+    request.refresh_from_db()
+    AuditEntry.objects.create(
+        **_who(user), distribution_id=request.distribution_id, action="change-request", summary=request.summary,
+        etag_before=request.etag, outcome=AuditOutcome.APPROVED, change_request=request,
+    )
+    try:
+        row = push_config(
+            request.distribution_id, request.config_before, request.etag, request.config_after,
+            action="change-request", summary=request.summary, user=user, backend=backend, change_request=request,
+        )
+    except EditConflict:
+        ChangeRequest.objects.filter(pk=request.pk).update(
+            state=ChangeRequestState.DRAFT,
+            reason="The distribution changed after this request was reviewed; start again from the current configuration.",
+        )
+        AuditEntry.objects.create(
+            **_who(user), distribution_id=request.distribution_id, action="change-request", summary=request.summary,
+            etag_before=request.etag, outcome=AuditOutcome.RETURNED, change_request=request,
+        )
         raise
-    row = mirror(answer["Distribution"], answer["ETag"])
-    if row.last_error:
-        row.last_error = ""
-        row.save(update_fields=["last_error"])
+    except BackendError as exc:
+        ChangeRequest.objects.filter(pk=request.pk).update(state=ChangeRequestState.FAILED, reason=f"{exc.code}: {exc.message}")
+        raise
+    ChangeRequest.objects.filter(pk=request.pk).update(state=ChangeRequestState.APPLIED)
     return row
+
+
+def reject(user, request, reason):
+    """Reject a submitted change request with a reason for its author."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise EditError("Say why the change request is rejected.", "InvalidArgument")
+    claimed = ChangeRequest.objects.filter(pk=request.pk, state=ChangeRequestState.SUBMITTED).update(
+        state=ChangeRequestState.REJECTED, decided_by=user, decided_at=timezone.now(), reason=reason[:2000]
+    )
+    if not claimed:
+        raise EditError("This change request is no longer waiting for approval.", "InvalidState")
+    AuditEntry.objects.create(
+        **_who(user), distribution_id=request.distribution_id, action="change-request", summary=request.summary,
+        etag_before=request.etag, outcome=AuditOutcome.REJECTED, change_request=request, error_message=reason[:2000],
+    )
 
 
 def import_distribution(document, backend=None):

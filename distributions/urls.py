@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import staff_views, views
 
 
 class DistributionIdConverter:
@@ -27,4 +27,14 @@ urlpatterns = [
     path("<distribution_id:distribution_id>/behaviors/", views.distribution_behaviors, name="distribution_behaviors"),
     path("<distribution_id:distribution_id>/behaviors/edit/", views.behavior_edit, name="behavior_edit"),
     path("<distribution_id:distribution_id>/status/", views.distribution_status, name="distribution_status"),
+    path("<distribution_id:distribution_id>/history/", staff_views.distribution_history, name="distribution_history"),
+    path(
+        "<distribution_id:distribution_id>/history/<int:entry_id>/restore/",
+        staff_views.history_restore,
+        name="history_restore",
+    ),
+    path("activity", staff_views.activity, name="activity"),
+    path("change-requests/", staff_views.change_request_list, name="change_request_list"),
+    path("change-requests/<int:pk>/", staff_views.change_request_detail, name="change_request_detail"),
+    path("change-requests/<int:pk>/decide/", staff_views.change_request_decide, name="change_request_decide"),
 ]

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import publish
+from . import access, publish
 from .backends.base import BackendError, NoSuchDistribution, get_backend
 from .cloudfront import config as cfg
 from .cloudfront import patterns, viewer
@@ -31,6 +31,30 @@ PAGE_SIZE = 20
 
 def render_error(request, message, status, title="Something is not right"):
     return render(request, "error.html", {"title": title, "message": message}, status=status)
+
+
+def not_found(distribution_id):
+    """The same 404 for an unknown distribution and one outside the user's teams: no details."""
+    return Http404(f"No distribution has the ID {distribution_id}.")
+
+
+def require_view(request, distribution_id):
+    if not access.can_view(request.user, distribution_id):
+        raise not_found(distribution_id)
+
+
+def edit_refused(request, distribution_id):
+    """None when the user may edit; else the 404 (not theirs) or 403 (read-only role) to return."""
+    require_view(request, distribution_id)
+    if access.can_edit(request.user, distribution_id):
+        return None
+    return render_error(
+        request,
+        f"Your role ({access.role_label(request.user)}) can look at distribution {distribution_id} but not change it. "
+        "Ask an Operator of its team.",
+        403,
+        "You cannot change this distribution",
+    )
 
 
 def handles_backend_errors(view):
@@ -66,11 +90,10 @@ def _identity():
 @require_safe
 @handles_backend_errors
 def distribution_list(request):
-    publish.refresh_in_progress()
+    visible = Distribution.objects.filter(access.visible_filter(request.user))
+    publish.refresh_in_progress(visible)
     query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
-    distributions = (
-        Distribution.objects.search(query).with_https_required().prefetch_related("origins").order_by("id")
-    )
+    distributions = visible.search(query).with_https_required().prefetch_related("origins").order_by("id")
     page = Paginator(distributions, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "distributions/distribution_list.html"
     if request.htmx and request.htmx.target == "distribution-table":
@@ -82,12 +105,15 @@ def distribution_list(request):
 @handles_backend_errors
 def distribution_refresh(request):
     """Refresh: mirror every distribution from the backend (one API call per page in AWS)."""
+    if not access.is_admin(request.user):
+        return render_error(request, "Only Admins can refresh the whole fleet.", 403, "You cannot refresh the fleet")
     count = publish.sync_all()
     messages.success(request, f"Mirrored {count} distribution(s) from {'AWS' if settings.CONSOLE_BACKEND == 'aws' else 'the simulator'}.")
     return redirect("distributions:distribution_list")
 
 
 def _distribution_page(request, distribution_id, tab, extra=None):
+    require_view(request, distribution_id)
     distribution = publish.sync_distribution(distribution_id)
     context = {"distribution": distribution, "tab": tab, **(extra or {})}
     return distribution, context
@@ -124,6 +150,7 @@ def distribution_behaviors(request, distribution_id):
 @require_safe
 @handles_backend_errors
 def distribution_status(request, distribution_id):
+    require_view(request, distribution_id)
     distribution = publish.sync_distribution(distribution_id)
     try:
         attempt = max(0, min(int(request.GET.get("attempt", 0)), 50))
@@ -209,6 +236,9 @@ def _edit_context(distribution, snapshot, chosen, policy, test_path):
 @handles_backend_errors
 def behavior_edit(request, distribution_id):
     """Steps 3 to 7: choose the policy, check the evidence, Yes, Edit."""
+    refused = edit_refused(request, distribution_id)
+    if refused:
+        return refused
     data = request.POST if request.method == "POST" else request.GET
     etag = data.get("etag", "").strip()
     if etag:
@@ -248,8 +278,23 @@ def behavior_edit(request, distribution_id):
     form = ViewerProtocolPolicyForm(request.POST, config=snapshot.config)
     if form.is_valid():
         try:
-            publish.set_viewer_protocol_policy(
+            snapshot, edited, summary = publish.edit_viewer_protocol_policy(
                 distribution_id, form.cleaned_data["behavior"], form.cleaned_data["policy"], snapshot.etag
+            )
+            if access.approval_required(request.user, distribution_id):
+                change = publish.submit_change(
+                    request.user, distribution_id, snapshot.config, snapshot.etag, edited, summary
+                )
+                messages.success(
+                    request,
+                    f"Change request #{change.pk} submitted: an Approver of this distribution's team must "
+                    "approve it before it is pushed.",
+                )
+                url = reverse("distributions:distribution_history", args=[distribution_id])
+                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+            publish.push_config(
+                distribution_id, snapshot.config, snapshot.etag, edited, action="viewer-protocol-policy",
+                summary=summary, user=request.user,
             )
         except publish.EditConflict as conflict:
             return render(

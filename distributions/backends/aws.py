@@ -100,8 +100,11 @@ def _translate(exc, operation, distribution_id=None):
 
 
 def _clean(answer):
+    """The answer without botocore's metadata, keeping AWS's request ID for the audit trail."""
     answer = dict(answer)
-    answer.pop("ResponseMetadata", None)
+    metadata = answer.pop("ResponseMetadata", None) or {}
+    if metadata.get("RequestId"):
+        answer["RequestId"] = metadata["RequestId"]
     return answer
 
 

@@ -9,6 +9,7 @@ the new config. Deployment completes lazily, whenever the row is next read.
 import copy
 import secrets
 import string
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -173,7 +174,7 @@ class SimulatorBackend:
             row.last_modified = timezone.now()
             row.deploy_ready_at = _deploy_ready_at()
             row.save()
-        return {"Distribution": self._distribution(_settle(row)), "ETag": row.etag}
+        return {"Distribution": self._distribution(_settle(row)), "ETag": row.etag, "RequestId": str(uuid.uuid4())}
 
     # Simulator-only: what the edge serves.
 

@@ -1,0 +1,207 @@
+"""Staff self-service pages: History, Activity, change requests and rollback."""
+
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from . import access, publish
+from .cloudfront import config as cfg
+from .models import AuditEntry, AuditOutcome, ChangeRequest, ChangeRequestState, Distribution
+from .views import edit_refused, handles_backend_errors, render_error, require_view
+
+PAGE_SIZE = 25
+CSV_FIELDS = (
+    "at", "username", "distribution_id", "action", "outcome", "summary", "etag_before", "etag_after",
+    "error_code", "error_message", "request_id", "change_request_id",
+)
+
+
+def _visible_entries(user):
+    return AuditEntry.objects.filter(access.visible_filter(user, "distribution_id"))
+
+
+@require_safe
+@handles_backend_errors
+def distribution_history(request, distribution_id):
+    require_view(request, distribution_id)
+    distribution = publish.sync_distribution(distribution_id)
+    entries = AuditEntry.objects.filter(distribution_id=distribution_id).select_related("change_request")
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "distributions/distribution_history.html",
+        {
+            "distribution": distribution,
+            "tab": "history",
+            "page": page,
+            "can_edit": access.can_edit(request.user, distribution_id),
+            "requests": ChangeRequest.objects.filter(distribution_id=distribution_id)[:20],
+        },
+    )
+
+
+def _filtered_activity(request):
+    entries = _visible_entries(request.user)
+    filters = {
+        "user": request.GET.get("user", "").strip()[:150],
+        "distribution": request.GET.get("distribution", "").strip()[:32],
+        "outcome": request.GET.get("outcome", "").strip(),
+        "since": request.GET.get("since", "").strip(),
+    }
+    if filters["user"]:
+        entries = entries.filter(username__icontains=filters["user"])
+    if filters["distribution"]:
+        entries = entries.filter(distribution_id__icontains=filters["distribution"])
+    if filters["outcome"] in AuditOutcome.values:
+        entries = entries.filter(outcome=filters["outcome"])
+    else:
+        filters["outcome"] = ""
+    since = parse_date(filters["since"]) if filters["since"] else None
+    if filters["since"] and since is None:
+        filters["since_error"] = "Use a date like 2026-11-26."
+    elif since:
+        entries = entries.filter(at__date__gte=since)
+    return entries, filters
+
+
+@require_safe
+def activity(request):
+    """Every recorded change the user may see, with filters; ?format=csv downloads them."""
+    entries, filters = _filtered_activity(request)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="cloudfront-console-activity.csv"'
+        writer = csv.writer(response)
+        writer.writerow(CSV_FIELDS)
+        for entry in entries.iterator():
+            writer.writerow([getattr(entry, field) for field in CSV_FIELDS])
+        return response
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "distributions/activity.html",
+        {"page": page, "filters": filters, "outcomes": AuditOutcome.choices, "query": query.urlencode()},
+        status=400 if filters.get("since_error") else 200,
+    )
+
+
+@require_safe
+def change_request_list(request):
+    """Requests waiting for this user's approval, and the user's own requests."""
+    visible = ChangeRequest.objects.filter(access.visible_filter(request.user, "distribution_id"))
+    waiting = [r for r in visible.filter(state=ChangeRequestState.SUBMITTED) if access.can_approve(request.user, r)]
+    mine = ChangeRequest.objects.filter(author=request.user)[:50]
+    return render(request, "distributions/change_requests.html", {"waiting": waiting, "mine": mine})
+
+
+def _change_request(request, pk):
+    change = ChangeRequest.objects.filter(pk=pk).select_related("author", "decided_by").first()
+    if change is None or not (access.can_view(request.user, change.distribution_id) or change.author_id == request.user.pk):
+        raise Http404("No such change request.")
+    return change
+
+
+@require_safe
+def change_request_detail(request, pk):
+    change = _change_request(request, pk)
+    policies_before = {b.path_pattern: b.viewer_protocol_policy for b in cfg.behaviors(change.config_before)}
+    return render(
+        request,
+        "distributions/change_request.html",
+        {
+            "change": change,
+            "changes": cfg.diff(change.config_before, change.config_after),
+            "behavior_rows": [
+                (behavior, policies_before.get(behavior.path_pattern)) for behavior in cfg.behaviors(change.config_after)
+            ],
+            "origins": cfg.origins(change.config_after),
+            "can_approve": access.can_approve(request.user, change),
+        },
+    )
+
+
+@require_POST
+@handles_backend_errors
+def change_request_decide(request, pk):
+    change = _change_request(request, pk)
+    if change.author_id == request.user.pk:
+        return render_error(request, "Nobody approves or rejects their own change request.", 403, "Not your decision")
+    if not access.can_approve(request.user, change):
+        return render_error(
+            request, "Only an Approver of this distribution's team can decide on a submitted request.", 403,
+            "Not your decision",
+        )
+    decision = request.POST.get("decision")
+    try:
+        if decision == "approve":
+            publish.approve(request.user, change)
+            messages.success(request, f"Change request #{change.pk} approved and pushed: {change.summary}.")
+        elif decision == "reject":
+            publish.reject(request.user, change, request.POST.get("reason", ""))
+            messages.success(request, f"Change request #{change.pk} rejected.")
+        else:
+            return render_error(request, "Choose Approve or Reject.", 400)
+    except publish.EditConflict:
+        messages.warning(
+            request,
+            f"Distribution {change.distribution_id} changed after request #{change.pk} was reviewed: nothing was "
+            "pushed, and the request went back to its author.",
+        )
+    except publish.EditError as exc:
+        return render_error(request, exc.message, 400)
+    return redirect("distributions:change_request_detail", pk=change.pk)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@handles_backend_errors
+def history_restore(request, distribution_id, entry_id):
+    """Rollback: put back the configuration from before a recorded change, through review and IfMatch."""
+    refused = edit_refused(request, distribution_id)
+    if refused:
+        return refused
+    entry = AuditEntry.objects.filter(pk=entry_id, distribution_id=distribution_id).first()
+    if entry is None or entry.config_before is None:
+        raise Http404("No such version in this distribution's history.")
+    distribution = Distribution.objects.filter(pk=distribution_id).first() or publish.sync_distribution(distribution_id)
+    etag = request.POST.get("etag", "") if request.method == "POST" else ""
+    snapshot = publish.snapshot_for(distribution_id, etag) if etag else publish.begin_edit(distribution_id)
+    if snapshot is None:
+        return render_error(request, "This restore refers to a version the console never fetched; start again.", 400)
+    target = publish.restorable_config(entry, snapshot.config)
+    changes = cfg.diff(snapshot.config, target)
+    context = {"distribution": distribution, "entry": entry, "snapshot": snapshot, "changes": changes, "error": ""}
+    if request.method == "POST":
+        if request.POST.get("confirm") != "on":
+            context["error"] = "Confirm that you reviewed the changes this restore makes."
+            return render(request, "distributions/history_restore.html", context, status=400)
+        if not changes:
+            context["error"] = "The current configuration already is that version: nothing to restore."
+            return render(request, "distributions/history_restore.html", context, status=400)
+        summary = f"Restore the configuration from before change #{entry.pk} ({entry.summary})"
+        try:
+            if access.approval_required(request.user, distribution_id):
+                change = publish.submit_change(request.user, distribution_id, snapshot.config, snapshot.etag, target, summary)
+                messages.success(request, f"Change request #{change.pk} submitted for approval.")
+            else:
+                publish.push_config(
+                    distribution_id, snapshot.config, snapshot.etag, target, action="rollback", summary=summary,
+                    user=request.user,
+                )
+                messages.success(request, f"Restored: {summary}. The change is deploying (In Progress).")
+        except publish.EditConflict as conflict:
+            return render(
+                request,
+                "distributions/conflict.html",
+                {"distribution": distribution, "conflict": conflict, "restart_url": request.path},
+                status=409,
+            )
+        return redirect("distributions:distribution_history", distribution_id=distribution_id)
+    return render(request, "distributions/history_restore.html", context)
