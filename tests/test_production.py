@@ -79,3 +79,31 @@ def test_bad_settings_stop_start_up_with_a_message(tmp_path, name, value, messag
     result = manage("check", **{name: value, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.django_db
+class TestSignInSecurity:
+    def test_pages_carry_a_content_security_policy_without_unsafe_inline(self, signed_in):
+        policy = signed_in.get(reverse("distributions:distribution_list"))["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "script-src 'self'" in policy
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+    def test_repeated_wrong_passwords_lock_the_login(self, client, user):
+        for _ in range(5):
+            client.post(reverse("login"), {"username": "alice", "password": "wrong"})
+        locked = client.post(reverse("login"), {"username": "alice", "password": "correct horse battery staple"})
+        assert locked.status_code == 429
+        assert b"Too many failed sign-in attempts" in locked.content
+        assert "_auth_user_id" not in client.session
+
+    def test_another_user_is_not_locked_by_them(self, client, user):
+        from .factories import UserFactory
+
+        UserFactory(username="bob", password="bobs long password")
+        for _ in range(5):
+            client.post(reverse("login"), {"username": "alice", "password": "wrong"})
+        response = client.post(reverse("login"), {"username": "bob", "password": "bobs long password"})
+        assert response.status_code == 302
+
+    def test_the_test_clients_login_still_works(self, client, user):
+        assert client.login(username="alice", password="correct horse battery staple")
