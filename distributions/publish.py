@@ -316,6 +316,21 @@ def submit_change(user, distribution_id, config_before, etag, edited, summary):
     return request
 
 
+def push_or_submit(user, distribution_id, config_before, etag, edited, *, action, summary, backend=None):
+    """Push the change, or, when ``user`` needs approval on this distribution, file it as a change request.
+
+    Returns ``("pushed", mirror row)`` or ``("submitted", ChangeRequest)``.
+    """
+    from . import access
+
+    if user is not None and access.approval_required(user, distribution_id):
+        return "submitted", submit_change(user, distribution_id, config_before, etag, edited, summary)
+    row = push_config(
+        distribution_id, config_before, etag, edited, action=action, summary=summary, user=user, backend=backend
+    )
+    return "pushed", row
+
+
 def approve(user, request, backend=None):
     """Approve and push a submitted change request, once, whatever the number of servers.
 

@@ -25,6 +25,7 @@ from .cloudfront import config as cfg
 from .cloudfront import patterns, viewer
 from .forms import ViewerProtocolPolicyForm
 from .models import Distribution
+from .review import review
 
 PAGE_SIZE = 20
 
@@ -212,6 +213,7 @@ def _edit_context(distribution, snapshot, chosen, policy, test_path):
                 "behaviors": [b.path_pattern for b in chosen_behaviors if b.target_origin_id == origin_id],
             }
         )
+    change_review = review(config, after)
     path, path_error = _tested_path(test_path)
     if path is None and not path_error:
         path = patterns.example_path(primary.path_pattern)
@@ -229,6 +231,7 @@ def _edit_context(distribution, snapshot, chosen, policy, test_path):
         "path_error": path_error,
         "path_test": _path_test(distribution, config, after, path) if path else None,
         "test_path": test_path if test_path is not None else path,
+        "review": change_review,
     }
 
 
@@ -276,15 +279,21 @@ def behavior_edit(request, distribution_id):
         return render(request, template, context)
 
     form = ViewerProtocolPolicyForm(request.POST, config=snapshot.config)
+    acknowledged = request.POST.getlist("acknowledge")
+    if form.is_valid():
+        edited = cfg.set_viewer_protocol_policy(snapshot.config, form.cleaned_data["behavior"], form.cleaned_data["policy"])
+        if review(snapshot.config, edited).unacknowledged(acknowledged):
+            form.add_error(None, "This change adds checklist errors: acknowledge each one, or change your edit.")
     if form.is_valid():
         try:
             snapshot, edited, summary = publish.edit_viewer_protocol_policy(
                 distribution_id, form.cleaned_data["behavior"], form.cleaned_data["policy"], snapshot.etag
             )
-            if access.approval_required(request.user, distribution_id):
-                change = publish.submit_change(
-                    request.user, distribution_id, snapshot.config, snapshot.etag, edited, summary
-                )
+            outcome, change = publish.push_or_submit(
+                request.user, distribution_id, snapshot.config, snapshot.etag, edited,
+                action="viewer-protocol-policy", summary=summary,
+            )
+            if outcome == "submitted":
                 messages.success(
                     request,
                     f"Change request #{change.pk} submitted: an Approver of this distribution's team must "
@@ -292,10 +301,6 @@ def behavior_edit(request, distribution_id):
                 )
                 url = reverse("distributions:distribution_history", args=[distribution_id])
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-            publish.push_config(
-                distribution_id, snapshot.config, snapshot.etag, edited, action="viewer-protocol-policy",
-                summary=summary, user=request.user,
-            )
         except publish.EditConflict as conflict:
             return render(
                 request,
@@ -325,6 +330,8 @@ def behavior_edit(request, distribution_id):
     policy = request.POST.get("policy") if request.POST.get("policy") in cfg.VIEWER_PROTOCOL_POLICIES else None
     context = _edit_context(distribution, snapshot, valid_chosen, policy, request.POST.get("test_path"))
     context["form"] = form
+    context["acknowledged"] = acknowledged
+    context["unacknowledged"] = context["review"].unacknowledged(acknowledged)
     return render(request, "distributions/behavior_edit.html", context, status=200 if request.htmx else 400)
 
 

@@ -397,3 +397,24 @@ class TestHostileInput:
 
     def test_a_nul_byte_in_a_behavior_is_a_404(self, signed_in, static_site):
         assert signed_in.get(edit_url(static_site), {"behavior": "/a\x00"}).status_code == 404
+
+
+class TestReview:
+    def test_the_edit_page_shows_the_findings_the_change_resolves(self, signed_in, static_site):
+        body = signed_in.get(edit_url(static_site), {"behavior": "/images/*", "policy": "https-only"}).content.decode()
+        assert "Findings this change resolves" in body
+        assert "allows-http" in body
+
+    def test_it_names_the_403_consequence_as_a_finding(self, signed_in, make_distribution):
+        api = make_distribution([("/api/*", "allow-all", ALL_METHODS)])
+        response = signed_in.get(edit_url(api), {"behavior": "/api/*", "policy": "redirect-to-https"})
+        assert [f.code for f in response.context["review"].added] == ["redirect-403-methods"]
+
+    def test_the_htmx_path_tester_also_refreshes_the_review(self, signed_in, static_site):
+        etag = begin(signed_in, static_site, "/images/*")
+        body = signed_in.get(
+            edit_url(static_site),
+            {"behavior": "/images/*", "policy": "https-only", "etag": etag},
+            headers={"HX-Request": "true", "HX-Target": "path-tester"},
+        ).content.decode()
+        assert 'id="review" hx-swap-oob="true"' in body

@@ -16,6 +16,7 @@ POLICY_LABELS = {
     "https-only": "HTTPS Only",
 }
 ORIGIN_PROTOCOL_POLICIES = ("http-only", "match-viewer", "https-only")
+ORIGIN_SSL_PROTOCOLS = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2")  # weakest first
 METHOD_SETS = (
     frozenset({"GET", "HEAD"}),
     frozenset({"GET", "HEAD", "OPTIONS"}),
@@ -270,3 +271,51 @@ def diff(old, new, path=""):
 
 
 _MISSING = object()
+
+
+def reorder(config, path_patterns):
+    """A copy of ``config`` whose cache behaviors are evaluated in the order ``path_patterns`` gives.
+
+    ``path_patterns`` must name every non-default behavior exactly once (the
+    default always stays last); the behaviors themselves are untouched.
+    """
+    current = items(config.get("CacheBehaviors"))
+    by_pattern = {b.get("PathPattern"): b for b in current}
+    if sorted(path_patterns) != sorted(by_pattern) or len(path_patterns) != len(current):
+        raise ConfigError(
+            "InvalidArgument", "The new order must list every cache behavior except the default exactly once."
+        )
+    edited = copy.deepcopy(config)
+    if current:
+        edited["CacheBehaviors"]["Items"] = [copy.deepcopy(by_pattern[p]) for p in path_patterns]
+    return edited
+
+
+def set_origin_protocol(config, origin_id, protocol_policy, minimum_ssl_protocol):
+    """A copy of ``config`` with one custom origin's protocol policy and minimum SSL protocol changed."""
+    if protocol_policy not in ORIGIN_PROTOCOL_POLICIES:
+        raise ConfigError("InvalidArgument", f"Unknown origin protocol policy {protocol_policy!r}.")
+    if minimum_ssl_protocol not in ORIGIN_SSL_PROTOCOLS:
+        raise ConfigError("InvalidArgument", f"Unknown minimum origin SSL protocol {minimum_ssl_protocol!r}.")
+    edited = copy.deepcopy(config)
+    origin = find_origin(edited, origin_id)
+    if origin is None:
+        raise ConfigError("NoSuchOrigin", f"No origin has the ID {origin_id!r}.")
+    custom = origin.get("CustomOriginConfig")
+    if not custom:
+        raise ConfigError(
+            "InvalidArgument", f"Origin {origin_id!r} is an S3 origin: it has no origin protocol policy to set."
+        )
+    custom["OriginProtocolPolicy"] = protocol_policy
+    enabled = list(ORIGIN_SSL_PROTOCOLS[ORIGIN_SSL_PROTOCOLS.index(minimum_ssl_protocol):])
+    custom["OriginSslProtocols"] = {"Quantity": len(enabled), "Items": enabled}
+    return edited
+
+
+def minimum_ssl_protocol(origin):
+    """The weakest protocol a custom origin accepts, as the console's "Minimum origin SSL protocol"."""
+    enabled = items((origin.get("CustomOriginConfig") or {}).get("OriginSslProtocols"))
+    for protocol in ORIGIN_SSL_PROTOCOLS:
+        if protocol in enabled:
+            return protocol
+    return None

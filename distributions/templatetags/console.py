@@ -11,3 +11,11 @@ def poll_interval(attempt):
     except (TypeError, ValueError):
         attempt = 0
     return min(60, round(2 * 1.5 ** min(attempt, 20)))
+
+
+@register.filter
+def finding_id(finding):
+    """The form value that acknowledges a checklist finding."""
+    from distributions.review import finding_id as identify
+
+    return identify(finding)

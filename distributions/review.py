@@ -1,0 +1,71 @@
+"""What a change does, shown before it is pushed: the review every edit goes through.
+
+Used by the behavior edit, the precedence change and the origin edit: the
+config diff, the checklist findings the change adds and removes, and the sample
+paths whose behavior changes. Errors a change adds are not blocked silently:
+the user acknowledges each one.
+"""
+
+from dataclasses import dataclass, field
+
+from .cloudfront import config as cfg
+from .cloudfront import patterns, shadowing, viewer
+from .cloudfront.checklist import ERROR, check, diff_findings
+
+
+def finding_id(finding):
+    """A form-safe identifier of a finding, stable across versions of the config."""
+    return "|".join(part or "" for part in finding.key)
+
+
+def sample_paths(*configs):
+    """Paths that tell behaviors apart: an example and a witness for every pattern of every config."""
+    paths = []
+    for config in configs:
+        behavior_list = cfg.behaviors(config)
+        earlier = []
+        for behavior in behavior_list:
+            if not behavior.is_default:
+                paths.append(patterns.example_path(behavior.path_pattern))
+                if patterns.is_valid(behavior.path_pattern):
+                    found = shadowing.witness(behavior.path_pattern, earlier)
+                    if found:
+                        paths.append(found)
+                    earlier.append(behavior.path_pattern)
+    paths.append("/index.html")
+    return list(dict.fromkeys(paths))
+
+
+def moved_paths(before, after):
+    """Sample paths served by a different behavior after the change: (path, before pattern, after pattern)."""
+    moved = []
+    for path in sample_paths(before, after):
+        old, _ = viewer.match(before, path)
+        new, _ = viewer.match(after, path)
+        if old.path_pattern != new.path_pattern:
+            moved.append((path, old.path_pattern, new.path_pattern))
+    return moved
+
+
+@dataclass
+class Review:
+    changes: list
+    added: list
+    removed: list
+    moved: list
+    findings_after: list = field(default_factory=list)
+
+    @property
+    def errors_added(self):
+        return [f for f in self.added if f.severity == ERROR]
+
+    def unacknowledged(self, acknowledged):
+        """Errors this change adds that the user has not explicitly acknowledged."""
+        acknowledged = set(acknowledged)
+        return [f for f in self.errors_added if finding_id(f) not in acknowledged]
+
+
+def review(before, after):
+    findings_before, findings_after = check(before), check(after)
+    added, removed = diff_findings(findings_before, findings_after)
+    return Review(cfg.diff(before, after), added, removed, moved_paths(before, after), findings_after)
