@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import staff_views, views
+from . import change_views, staff_views, views
 
 
 class DistributionIdConverter:
@@ -26,6 +26,10 @@ urlpatterns = [
     path("<distribution_id:distribution_id>/origins/", views.distribution_origins, name="distribution_origins"),
     path("<distribution_id:distribution_id>/behaviors/", views.distribution_behaviors, name="distribution_behaviors"),
     path("<distribution_id:distribution_id>/behaviors/edit/", views.behavior_edit, name="behavior_edit"),
+    path("<distribution_id:distribution_id>/behaviors/order/", change_views.behavior_order, name="behavior_order"),
+    path(
+        "<distribution_id:distribution_id>/origins/<str:origin_id>/edit/", change_views.origin_edit, name="origin_edit"
+    ),
     path("<distribution_id:distribution_id>/status/", views.distribution_status, name="distribution_status"),
     path("<distribution_id:distribution_id>/history/", staff_views.distribution_history, name="distribution_history"),
     path(
