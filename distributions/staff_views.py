@@ -22,6 +22,12 @@ CSV_FIELDS = (
 )
 
 
+def _csv_cell(value):
+    """A cell a spreadsheet shows as text: one starting like a formula (=, +, -, @) gets a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _visible_entries(user):
     return AuditEntry.objects.filter(access.visible_filter(user, "distribution_id"))
 
@@ -62,7 +68,10 @@ def _filtered_activity(request):
         entries = entries.filter(outcome=filters["outcome"])
     else:
         filters["outcome"] = ""
-    since = parse_date(filters["since"]) if filters["since"] else None
+    try:
+        since = parse_date(filters["since"]) if filters["since"] else None
+    except ValueError:  # well formed but no such day, such as 2026-02-30
+        since = None
     if filters["since"] and since is None:
         filters["since_error"] = "Use a date like 2026-11-26."
     elif since:
@@ -74,13 +83,16 @@ def _filtered_activity(request):
 def activity(request):
     """Every recorded change the user may see, with filters; ?format=csv downloads them."""
     entries, filters = _filtered_activity(request)
+    if request.GET.get("format") == "csv" and filters.get("since_error"):
+        # A script asking for entries since a date it misspelled must not get every entry.
+        return render_error(request, f"Since: {filters['since_error']}", 400)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="cloudfront-console-activity.csv"'
         writer = csv.writer(response)
         writer.writerow(CSV_FIELDS)
         for entry in entries.iterator():
-            writer.writerow([getattr(entry, field) for field in CSV_FIELDS])
+            writer.writerow([_csv_cell(getattr(entry, field)) for field in CSV_FIELDS])
         return response
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -171,8 +183,11 @@ def history_restore(request, distribution_id, entry_id):
     if entry is None or entry.config_before is None:
         raise Http404("No such version in this distribution's history.")
     distribution = Distribution.objects.filter(pk=distribution_id).first() or publish.sync_distribution(distribution_id)
-    etag = request.POST.get("etag", "") if request.method == "POST" else ""
-    snapshot = publish.snapshot_for(distribution_id, etag) if etag else publish.begin_edit(distribution_id)
+    if request.method == "POST":
+        # Only the version the user reviewed may be pushed over: a POST names it, never a fresh fetch.
+        snapshot = publish.snapshot_for(distribution_id, request.POST.get("etag", "").strip())
+    else:
+        snapshot = publish.begin_edit(distribution_id)
     if snapshot is None:
         return render_error(request, "This restore refers to a version the console never fetched; start again.", 400)
     target = publish.restorable_config(entry, snapshot.config)

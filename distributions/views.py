@@ -116,7 +116,12 @@ def distribution_refresh(request):
 def _distribution_page(request, distribution_id, tab, extra=None):
     require_view(request, distribution_id)
     distribution = publish.sync_distribution(distribution_id)
-    context = {"distribution": distribution, "tab": tab, **(extra or {})}
+    context = {
+        "distribution": distribution,
+        "tab": tab,
+        "can_edit": access.can_edit(request.user, distribution_id),
+        **(extra or {}),
+    }
     return distribution, context
 
 
