@@ -62,6 +62,10 @@ ALLOWED_HOSTS = [h.strip() for h in env_str("DJANGO_ALLOWED_HOSTS", "127.0.0.1,l
 
 CONSOLE_BACKEND = env_choice("CONSOLE_BACKEND", "simulator", ("simulator", "aws"))
 CONSOLE_SIMULATOR_DEPLOY_SECONDS = env_float("CONSOLE_SIMULATOR_DEPLOY_SECONDS", 5.0)
+# The sandbox edge (manage.py runedge) keeps its local CA and certificates here.
+CONSOLE_EDGE_STATE_DIR = Path(env_str("CONSOLE_EDGE_STATE_DIR", str(BASE_DIR / ".edge")))
+# Estimated charges on the Usage page, USD (any key may be left out).
+CONSOLE_EDGE_PRICES = {"http_per_10000": "0.0075", "https_per_10000": "0.0100", "per_gb_out": "0.085"}
 # AWS mode: an optional role to assume; credentials themselves come from boto3's chain, never from here.
 CONSOLE_AWS_ROLE_ARN = env_str("CONSOLE_AWS_ROLE_ARN", "")
 

@@ -6,11 +6,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from . import publish
+from . import access, publish
+from .backends.base import BackendError, get_backend
 from .cloudfront import config as cfg
 from .models import Distribution
 from .review import review
-from .views import edit_refused, handles_backend_errors, render_error
+from .views import edit_refused, handles_backend_errors, render_error, require_view
 
 
 def _snapshot(request, distribution_id):
@@ -18,7 +19,8 @@ def _snapshot(request, distribution_id):
     data = request.POST if request.method == "POST" else request.GET
     etag = data.get("etag", "").strip()
     if not etag:
-        return publish.begin_edit(distribution_id)
+        # A push must name the version the user reviewed; only opening the page fetches a new one.
+        return None if request.method == "POST" else publish.begin_edit(distribution_id)
     return publish.snapshot_for(distribution_id, etag)
 
 
@@ -191,4 +193,43 @@ def origin_edit(request, distribution_id, origin_id):
             "users": [b.path_pattern for b in cfg.behaviors(snapshot.config) if b.target_origin_id == origin_id],
         },
         status=status,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@handles_backend_errors
+def distribution_invalidations(request, distribution_id):
+    """Invalidations tab: create one (paths checked with CloudFront's rules), list them newest first."""
+    if request.method == "POST":
+        refused = edit_refused(request, distribution_id)
+        if refused:
+            return refused
+    else:
+        require_view(request, distribution_id)
+    distribution = publish.sync_distribution(distribution_id)
+    text = request.POST.get("paths", "") if request.method == "POST" else request.GET.get("paths", "")
+    error = ""
+    if request.method == "POST":
+        try:
+            created = publish.create_invalidation(distribution_id, text, user=request.user)
+        except publish.EditError as exc:
+            error = exc.message
+        except BackendError as exc:
+            error = f"{exc.code}: {exc.message}"
+        else:
+            messages.success(request, f"Invalidation {created['Id']} created ({created['Status']}).")
+            return redirect("distributions:distribution_invalidations", distribution_id=distribution_id)
+    invalidations = get_backend().list_invalidations(distribution_id)
+    return render(
+        request,
+        "distributions/distribution_invalidations.html",
+        {
+            "distribution": distribution,
+            "tab": "invalidations",
+            "invalidations": invalidations,
+            "paths": text.replace("\x00", "")[:20000],
+            "error": error,
+            "can_edit": access.can_edit(request.user, distribution_id),
+        },
+        status=400 if error else 200,
     )

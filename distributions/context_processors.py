@@ -4,4 +4,7 @@ BACKEND_LABELS = {"simulator": "Sandbox (simulator)", "aws": "AWS"}
 
 
 def console(request):
-    return {"console_backend_label": BACKEND_LABELS.get(settings.CONSOLE_BACKEND, settings.CONSOLE_BACKEND)}
+    return {
+        "console_backend": settings.CONSOLE_BACKEND,
+        "console_backend_label": BACKEND_LABELS.get(settings.CONSOLE_BACKEND, settings.CONSOLE_BACKEND),
+    }

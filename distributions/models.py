@@ -176,6 +176,27 @@ class SimulatedDistribution(models.Model):
         return f"arn:aws:cloudfront::{settings.CONSOLE_SIMULATOR_ACCOUNT_ID}:distribution/{self.id}"
 
 
+class SimulatedInvalidation(models.Model):
+    """An invalidation in the simulator's control plane: InProgress, then Completed after the deploy delay."""
+
+    id = models.CharField(primary_key=True, max_length=14)
+    distribution_id = models.CharField(max_length=14, db_index=True)
+    paths = models.JSONField()
+    caller_reference = models.CharField(max_length=128)
+    status = models.CharField(max_length=16)
+    create_time = models.DateTimeField()
+    ready_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-create_time", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["distribution_id", "caller_reference"], name="invalidation_reference_unique"),
+        ]
+
+    def __str__(self):
+        return self.id
+
+
 # Staff self-service: teams own distributions; every push attempt is recorded.
 
 

@@ -6,6 +6,7 @@ dict, sends it back with ``IfMatch`` and refreshes the mirror from the answer.
 """
 
 import copy
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -407,3 +408,27 @@ def export_distribution(distribution_id, backend=None):
     backend = backend or get_backend()
     config, etag = backend.get_distribution_config(distribution_id)
     return {"ETag": etag, "DistributionConfig": config}
+
+
+def create_invalidation(distribution_id, text, user=None, backend=None):
+    """Invalidate the paths typed one per line; raises EditError for paths CloudFront would refuse."""
+    from .cloudfront import invalidation as inv
+
+    backend = backend or get_backend()
+    paths, errors = inv.parse_paths(text)
+    if errors:
+        raise EditError(errors[0])
+    reference = f"console-{uuid.uuid4()}"
+    try:
+        created = backend.create_invalidation(distribution_id, paths, reference)
+    except BackendError as exc:
+        AuditEntry.objects.create(
+            **_who(user), distribution_id=distribution_id, action="invalidation", summary=f"Invalidate {', '.join(paths)}"[:500],
+            outcome=AuditOutcome.ERROR, error_code=exc.code, error_message=exc.message,
+        )
+        raise
+    AuditEntry.objects.create(
+        **_who(user), distribution_id=distribution_id, action="invalidation",
+        summary=f"Invalidation {created['Id']}: {', '.join(paths)}"[:500], outcome=AuditOutcome.PUSHED,
+    )
+    return created

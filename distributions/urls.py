@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import change_views, staff_views, views
+from . import change_views, sandbox_views, staff_views, views
 
 
 class DistributionIdConverter:
@@ -22,6 +22,8 @@ app_name = "distributions"
 urlpatterns = [
     path("", views.distribution_list, name="distribution_list"),
     path("refresh/", views.distribution_refresh, name="distribution_refresh"),
+    path("test-request/", sandbox_views.request_test, name="request_test"),
+    path("sandbox/reset/", sandbox_views.sandbox_reset, name="sandbox_reset"),
     path("<distribution_id:distribution_id>/", views.distribution_general, name="distribution_general"),
     path("<distribution_id:distribution_id>/origins/", views.distribution_origins, name="distribution_origins"),
     path("<distribution_id:distribution_id>/behaviors/", views.distribution_behaviors, name="distribution_behaviors"),
@@ -30,6 +32,12 @@ urlpatterns = [
     path(
         "<distribution_id:distribution_id>/origins/<str:origin_id>/edit/", change_views.origin_edit, name="origin_edit"
     ),
+    path(
+        "<distribution_id:distribution_id>/invalidations/",
+        change_views.distribution_invalidations,
+        name="distribution_invalidations",
+    ),
+    path("<distribution_id:distribution_id>/usage/", sandbox_views.distribution_usage, name="distribution_usage"),
     path("<distribution_id:distribution_id>/status/", views.distribution_status, name="distribution_status"),
     path("<distribution_id:distribution_id>/history/", staff_views.distribution_history, name="distribution_history"),
     path(

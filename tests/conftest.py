@@ -1,4 +1,5 @@
 import pytest
+from django.test import override_settings
 
 from distributions import publish
 from distributions.backends.simulator import SimulatorBackend
@@ -12,6 +13,14 @@ def _instant_deploys(settings):
     settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS = 0
     settings.CONSOLE_BACKEND = "simulator"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _edge_state(tmp_path_factory):
+    """The edge's local CA and certificates go to a temporary folder, not the project
+    (session-wide, so that a module's own override still wins)."""
+    with override_settings(CONSOLE_EDGE_STATE_DIR=tmp_path_factory.mktemp("edge-state")):
+        yield
 
 
 @pytest.fixture

@@ -28,6 +28,8 @@ IAM_ACTIONS = {
     "GetDistributionConfig": "cloudfront:GetDistributionConfig",
     "UpdateDistribution": "cloudfront:UpdateDistribution",
     "CreateDistribution": "cloudfront:CreateDistribution",
+    "CreateInvalidation": "cloudfront:CreateInvalidation",
+    "ListInvalidations": "cloudfront:ListInvalidations",
     "GetCallerIdentity": "sts:GetCallerIdentity",
     "AssumeRole": "sts:AssumeRole",
 }
@@ -184,3 +186,37 @@ class AwsBackend:
     def create_distribution(self, config):
         answer = self._call("CreateDistribution", self.client.create_distribution, DistributionConfig=copy.deepcopy(config))
         return _clean(answer)
+
+    def create_invalidation(self, distribution_id, paths, caller_reference):
+        answer = self._call(
+            "CreateInvalidation",
+            self.client.create_invalidation,
+            distribution_id,
+            DistributionId=distribution_id,
+            InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": list(paths)}, "CallerReference": caller_reference},
+        )
+        return _invalidation(answer["Invalidation"])
+
+    def list_invalidations(self, distribution_id):
+        """Invalidations newest first (CloudFront lists them so), every page."""
+        result, marker = [], None
+        while True:
+            params = {"Marker": marker} if marker else {}
+            page = self._call(
+                "ListInvalidations", self.client.list_invalidations, distribution_id,
+                DistributionId=distribution_id, **params,
+            )["InvalidationList"]
+            result += [_invalidation(item) for item in page.get("Items", [])]
+            marker = page.get("NextMarker")
+            if not page.get("IsTruncated") or not marker:
+                return sorted(result, key=lambda i: i["CreateTime"], reverse=True)
+
+
+def _invalidation(item):
+    """CloudFront's invalidation with its status spelt as AWS documents it (moto says COMPLETED)."""
+    item = dict(item)
+    status = item.get("Status", "")
+    item["Status"] = {"COMPLETED": "Completed", "INPROGRESS": "InProgress", "IN_PROGRESS": "InProgress"}.get(
+        status.upper().replace(" ", ""), status
+    )
+    return item

@@ -55,6 +55,10 @@ class Backend(Protocol):
 
     def create_distribution(self, config: dict) -> dict: ...
 
+    def create_invalidation(self, distribution_id: str, paths: list, caller_reference: str) -> dict: ...
+
+    def list_invalidations(self, distribution_id: str) -> list: ...
+
 
 BACKENDS = {
     "simulator": "distributions.backends.simulator.SimulatorBackend",

@@ -17,7 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..cloudfront import config as cfg
-from ..models import DistributionStatus, SimulatedDistribution
+from ..cloudfront import invalidation as inv
+from ..models import DistributionStatus, SimulatedDistribution, SimulatedInvalidation
 from .base import BackendError, NoSuchDistribution, PreconditionFailed
 
 _UPPER = string.ascii_uppercase + string.digits
@@ -175,6 +176,81 @@ class SimulatorBackend:
             row.deploy_ready_at = _deploy_ready_at()
             row.save()
         return {"Distribution": self._distribution(_settle(row)), "ETag": row.etag, "RequestId": str(uuid.uuid4())}
+
+    def create_invalidation(self, distribution_id, paths, caller_reference):
+        """CreateInvalidation: CloudFront's path rules and in-progress limits; the same reference and
+        paths return the existing invalidation."""
+        self._row(distribution_id)
+        paths = list(paths)
+        errors = [e for e in map(inv.path_error, paths) if e] or ([] if paths else ["Name at least one path."])
+        if errors:
+            raise BackendError("InvalidArgument", errors[0])
+        with transaction.atomic():
+            existing = SimulatedInvalidation.objects.filter(
+                distribution_id=distribution_id, caller_reference=caller_reference
+            ).first()
+            if existing:
+                if existing.paths != paths:
+                    raise BackendError(
+                        "InvalidationBatchAlreadyExists",
+                        "An invalidation with this CallerReference and other paths already exists.",
+                        409,
+                    )
+                return self._invalidation(self._settle_invalidation(existing))
+            in_progress = [self._settle_invalidation(i) for i in SimulatedInvalidation.objects.filter(
+                distribution_id=distribution_id, status="InProgress"
+            )]
+            pending = [p for i in in_progress if i.status == "InProgress" for p in i.paths] + paths
+            wildcards = sum(1 for p in pending if inv.is_wildcard(p))
+            if wildcards > inv.MAX_WILDCARDS_IN_PROGRESS or len(pending) - wildcards > inv.MAX_FILES_IN_PROGRESS:
+                raise BackendError(
+                    "TooManyInvalidationsInProgress",
+                    f"At most {inv.MAX_FILES_IN_PROGRESS:,} file paths and {inv.MAX_WILDCARDS_IN_PROGRESS} wildcard "
+                    "paths can be in progress per distribution; wait for running invalidations to complete.",
+                )
+            now = timezone.now()
+            row = SimulatedInvalidation.objects.create(
+                id="I" + "".join(secrets.choice(_UPPER) for _ in range(13)),
+                distribution_id=distribution_id,
+                paths=paths,
+                caller_reference=caller_reference,
+                status="InProgress",
+                create_time=now,
+                ready_at=_deploy_ready_at(),
+            )
+        self._drop_from_edge(distribution_id, paths)
+        return self._invalidation(self._settle_invalidation(row))
+
+    def list_invalidations(self, distribution_id):
+        self._row(distribution_id)
+        rows = SimulatedInvalidation.objects.filter(distribution_id=distribution_id)
+        return [self._invalidation(self._settle_invalidation(row)) for row in rows]
+
+    @staticmethod
+    def _settle_invalidation(row):
+        if row.status == "InProgress" and timezone.now() >= row.ready_at:
+            SimulatedInvalidation.objects.filter(pk=row.pk).update(status="Completed")
+            row.status = "Completed"
+        return row
+
+    @staticmethod
+    def _invalidation(row):
+        return {
+            "Id": row.id,
+            "Status": row.status,
+            "CreateTime": row.create_time,
+            "InvalidationBatch": {
+                "Paths": {"Quantity": len(row.paths), "Items": list(row.paths)},
+                "CallerReference": row.caller_reference,
+            },
+        }
+
+    @staticmethod
+    def _drop_from_edge(distribution_id, paths):
+        """Running sandbox edges drop the objects too (the edge's own cache, see ``edge.invalidate``)."""
+        from ..edge import invalidate
+
+        invalidate(distribution_id, paths)
 
     # Simulator-only: what the edge serves.
 

@@ -40,8 +40,7 @@ def normalize(pattern):
     return pattern if pattern.startswith("/") else "/" + pattern
 
 
-@lru_cache(maxsize=4096)
-def _regex(pattern):
+def _source(pattern):
     parts = []
     for char in normalize(pattern):
         if char == "*":
@@ -50,7 +49,25 @@ def _regex(pattern):
             parts.append(".")
         else:
             parts.append(re.escape(char))
-    return re.compile("".join(parts), re.DOTALL)
+    return "".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _regex(pattern):
+    return re.compile(_source(pattern), re.DOTALL)
+
+
+@lru_cache(maxsize=1024)
+def first_match(pattern_list):
+    """One compiled regex for an ordered tuple of patterns: ``fullmatch(path).lastindex - 1``
+    is the index of the first pattern matching ``path`` (None when none does).
+
+    Each pattern is one capturing alternative; the regex engine tries them in
+    order, so the first full match is the first matching pattern in list order.
+    """
+    if not pattern_list:
+        return None
+    return re.compile("|".join(f"({_source(p)})" for p in pattern_list), re.DOTALL)
 
 
 def matches(pattern, path):

@@ -1,0 +1,74 @@
+"""The training sandbox's own pages: Test a request, Usage, Reset sandbox."""
+
+from io import StringIO
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.management import call_command
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from . import access, publish
+from .cloudfront import viewer
+from .edge import EdgeError, trace_request, usage_summary
+from .models import Distribution
+from .views import handles_backend_errors, render_error, require_view
+
+HTTP_VERSIONS = ("HTTP/1.1", "HTTP/2", "HTTP/3", "HTTP/1.0")
+
+
+@require_safe
+def request_test(request):
+    """Test a request: the edge's decision for METHOD URL and why (patterns tried, the match, the status)."""
+    method = request.GET.get("method", "GET").upper()
+    url = request.GET.get("url", "").strip()[:4000]
+    http_version = request.GET.get("http_version", "HTTP/1.1")
+    result, error = None, ""
+    if url:
+        if method not in viewer.METHODS:
+            error = f"Choose one of {', '.join(viewer.METHODS)}."
+        elif http_version not in HTTP_VERSIONS:
+            error = f"Choose one of {', '.join(HTTP_VERSIONS)}."
+        else:
+            try:
+                result = trace_request(method, url, http_version)
+            except EdgeError as exc:
+                error = str(exc)
+            if result and result["distribution_id"] and not access.can_view(request.user, result["distribution_id"]):
+                result, error = None, "No distribution you can see serves this host."
+    visible = Distribution.objects.filter(access.visible_filter(request.user)).order_by("id")[:50]
+    return render(
+        request,
+        "distributions/request_test.html",
+        {
+            "method": method, "url": url, "http_version": http_version, "methods": viewer.METHODS,
+            "http_versions": HTTP_VERSIONS, "result": result, "error": error, "distributions": visible,
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_safe
+@handles_backend_errors
+def distribution_usage(request, distribution_id):
+    """What the sandbox edge counted for this distribution, with estimated charges."""
+    require_view(request, distribution_id)
+    distribution = publish.sync_distribution(distribution_id)
+    return render(
+        request,
+        "distributions/distribution_usage.html",
+        {"distribution": distribution, "tab": "usage", "usage": usage_summary(distribution_id)},
+    )
+
+
+@require_POST
+def sandbox_reset(request):
+    """Admins put the training distributions back to their starting configs."""
+    if not access.is_admin(request.user):
+        return render_error(request, "Only Admins can reset the sandbox.", 403, "You cannot reset the sandbox")
+    if settings.CONSOLE_BACKEND != "simulator":
+        return render_error(request, "Reset applies to the training sandbox only (CONSOLE_BACKEND=simulator).", 400)
+    out = StringIO()
+    call_command("load_sandbox", reset=True, stdout=out)
+    messages.success(request, "The training distributions are back to their starting configuration.")
+    return redirect("distributions:distribution_list")
