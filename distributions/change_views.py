@@ -4,7 +4,8 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.conf import settings
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import access, publish
 from .backends.base import BackendError, get_backend
@@ -233,3 +234,125 @@ def distribution_invalidations(request, distribution_id):
         },
         status=400 if error else 200,
     )
+
+
+def _certificate_choices(backend):
+    try:
+        return backend.certificates()
+    except BackendError as exc:
+        return [{"id": "", "kind": "acm", "names": None, "label": f"Certificates could not be listed: {exc.message}"}]
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@handles_backend_errors
+def distribution_settings_edit(request, distribution_id):
+    """Alternate domain names and the SSL certificate: default, or custom (ACM / IAM / sandbox)."""
+    refused = edit_refused(request, distribution_id)
+    if refused:
+        return refused
+    snapshot = _snapshot(request, distribution_id)
+    if snapshot is None:
+        return render_error(request, "This change refers to a version the console never fetched; start again.", 400)
+    backend = get_backend()
+    choices = _certificate_choices(backend)
+    current = snapshot.config.get("ViewerCertificate") or {}
+    data = request.POST if request.method == "POST" else request.GET
+    aliases_text = data.get("aliases", "\n".join(cfg.aliases(snapshot.config))).replace("\x00", "")[:20000]
+    certificate = data.get("certificate", cfg.certificate_reference(snapshot.config) or "")
+    method = data.get("ssl_support_method", current.get("SSLSupportMethod") or "sni-only")
+    policy = data.get("minimum_protocol_version", current.get("MinimumProtocolVersion") or "TLSv1.2_2021")
+    known = {c["id"]: c for c in choices if c["id"]}
+    error = ""
+    kind = "iam" if certificate and not certificate.startswith("arn:") else "acm"
+    if certificate and certificate not in known and certificate != cfg.certificate_reference(snapshot.config):
+        after, error = snapshot.config, f"No certificate {certificate!r} is available to this console."
+    else:
+        try:
+            after = cfg.set_viewer_certificate(
+                snapshot.config, aliases_text.splitlines(), certificate or None, kind, method,
+                policy if certificate else "TLSv1",
+            )
+            cfg.validate(after)
+        except cfg.ConfigError as exc:
+            after, error = snapshot.config, exc.message
+    names_before = backend.certificate_names(cfg.certificate_reference(snapshot.config))
+    names_after = backend.certificate_names(cfg.certificate_reference(after))
+    change_review = review(snapshot.config, after, names_before, names_after)
+    uncovered = [f for f in change_review.findings_after if f.code in ("alias-not-covered", "default-certificate-with-aliases")]
+    acknowledged = data.getlist("acknowledge")
+    status = 400 if error else 200
+    if request.method == "POST" and not error:
+        if after == snapshot.config:
+            error = "Nothing changed."
+        elif uncovered:
+            error = "Refused: " + " ".join(f.message for f in uncovered)
+        elif data.get("confirm") != "on":
+            error = "Confirm that you reviewed the alternate domain names and the certificate."
+        elif change_review.unacknowledged(acknowledged):
+            error = "This change adds checklist errors: acknowledge each one, or change the edit."
+        else:
+            try:
+                outcome, change = publish.push_or_submit(
+                    request.user, distribution_id, snapshot.config, snapshot.etag, after, action="certificate",
+                    summary="Alternate domain names: " + (", ".join(cfg.aliases(after)) or "none")
+                    + "; certificate: " + (cfg.certificate_reference(after) or "default *.cloudfront.net"),
+                )
+            except publish.EditConflict as conflict:
+                return render(
+                    request, "distributions/conflict.html",
+                    {"distribution": _mirror(distribution_id), "conflict": conflict, "restart_url": request.path},
+                    status=409,
+                )
+            return _pushed(request, distribution_id, outcome, change, "Settings saved. The change is deploying (In Progress).") or redirect(
+                "distributions:distribution_general", distribution_id=distribution_id
+            )
+        status = 400
+    return render(
+        request,
+        "distributions/settings_edit.html",
+        {
+            "distribution": _mirror(distribution_id),
+            "snapshot": snapshot,
+            "aliases_text": aliases_text,
+            "certificate": certificate,
+            "choices": choices,
+            "method": method,
+            "policy": policy,
+            "methods": cfg.SSL_SUPPORT_METHODS[:2],
+            "policies": cfg.SECURITY_POLICIES,
+            "review": change_review,
+            "uncovered": uncovered,
+            "acknowledged": acknowledged,
+            "unacknowledged": change_review.unacknowledged(acknowledged) if request.method == "POST" else [],
+            "error": error,
+            "sandbox": settings.CONSOLE_BACKEND == "simulator",
+        },
+        status=status,
+    )
+
+
+@require_POST
+def certificate_create(request):
+    """Sandbox: create a self-signed certificate, or import one, for alternate domain names."""
+    from .edge.certificates import CertificateError, create_self_signed, import_certificate
+
+    back = request.POST.get("next", "")
+    if not back.startswith("/distributions/"):
+        back = reverse("distributions:distribution_list")
+    if settings.CONSOLE_BACKEND != "simulator":
+        return render_error(request, "In AWS mode, request or import certificates in ACM (us-east-1).", 400)
+    if not (access.is_admin(request.user) or access.OPERATOR in access.roles(request.user)):
+        return render_error(request, "Only Operators and Admins can add certificates.", 403)
+    try:
+        if request.POST.get("kind") == "import":
+            certificate = import_certificate(
+                request.POST.get("certificate_pem", ""), request.POST.get("private_key_pem", ""),
+                request.POST.get("chain_pem") or None,
+            )
+        else:
+            certificate = create_self_signed(request.POST.get("domain_names", "").split())
+    except CertificateError as exc:
+        messages.error(request, f"{exc.code}: {exc.message}")
+    else:
+        messages.success(request, f"Certificate {certificate.arn} for {', '.join(certificate.domain_names)} is ready.")
+    return redirect(back)

@@ -65,7 +65,8 @@ class Review:
         return [f for f in self.errors_added if finding_id(f) not in acknowledged]
 
 
-def review(before, after):
-    findings_before, findings_after = check(before), check(after)
+def review(before, after, names_before=None, names_after=None):
+    """The review of changing ``before`` into ``after``; ``names_*`` are the custom certificates' names, when known."""
+    findings_before, findings_after = check(before, names_before), check(after, names_after)
     added, removed = diff_findings(findings_before, findings_after)
     return Review(cfg.diff(before, after), added, removed, moved_paths(before, after), findings_after)

@@ -25,6 +25,7 @@ from .cloudfront import config as cfg
 from .cloudfront import patterns, viewer
 from .forms import ViewerProtocolPolicyForm
 from .models import Distribution
+from .cloudfront.checklist import check
 from .review import review
 
 PAGE_SIZE = 20
@@ -129,6 +130,9 @@ def _distribution_page(request, distribution_id, tab, extra=None):
 @handles_backend_errors
 def distribution_general(request, distribution_id):
     distribution, context = _distribution_page(request, distribution_id, "general")
+    backend = get_backend()
+    config, _ = backend.get_distribution_config(distribution_id)
+    context["findings"] = check(config, backend.certificate_names(cfg.certificate_reference(config)))
     return render(request, "distributions/distribution_general.html", context)
 
 

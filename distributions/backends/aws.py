@@ -31,6 +31,9 @@ IAM_ACTIONS = {
     "CreateInvalidation": "cloudfront:CreateInvalidation",
     "ListInvalidations": "cloudfront:ListInvalidations",
     "GetCallerIdentity": "sts:GetCallerIdentity",
+    "ListCertificates": "acm:ListCertificates",
+    "DescribeCertificate": "acm:DescribeCertificate",
+    "ListServerCertificates": "iam:ListServerCertificates",
     "AssumeRole": "sts:AssumeRole",
 }
 SERVER_ERROR_STATUS = 502
@@ -143,6 +146,40 @@ class AwsBackend:
             return method(**params)
         except (ClientError, BotoCoreError) as exc:
             raise _translate(exc, operation, distribution_id) from None
+
+    def certificates(self):
+        """ACM certificates in us-east-1 (the only region CloudFront takes) and IAM server certificates."""
+        result = []
+        acm = self._boto_session().client("acm", region_name="us-east-1", config=RETRY_CONFIG)
+        marker = None
+        while True:
+            params = {"NextToken": marker} if marker else {}
+            page = self._call("ListCertificates", acm.list_certificates, **params)
+            for item in page.get("CertificateSummaryList", []):
+                names = item.get("SubjectAlternativeNameSummaries") or [item.get("DomainName", "")]
+                result.append({"id": item["CertificateArn"], "kind": "acm", "names": names,
+                               "label": f"{', '.join(names)} (ACM)"})
+            marker = page.get("NextToken")
+            if not marker:
+                break
+        iam = self._boto_session().client("iam", config=RETRY_CONFIG)
+        for item in self._call("ListServerCertificates", iam.list_server_certificates).get(
+            "ServerCertificateMetadataList", []
+        ):
+            result.append({"id": item["ServerCertificateId"], "kind": "iam", "names": None,
+                           "label": f"{item['ServerCertificateName']} (IAM)"})
+        return result
+
+    def certificate_names(self, reference):
+        """The names an ACM certificate covers (SANs); None when unknown (IAM, or not readable)."""
+        if not reference or not reference.startswith("arn:aws:acm:"):
+            return None
+        acm = self._boto_session().client("acm", region_name="us-east-1", config=RETRY_CONFIG)
+        try:
+            answer = self._call("DescribeCertificate", acm.describe_certificate, CertificateArn=reference)
+        except BackendError:
+            return None
+        return answer.get("Certificate", {}).get("SubjectAlternativeNames") or None
 
     def identity(self):
         """The account and identity the console acts as (STS GetCallerIdentity)."""

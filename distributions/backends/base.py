@@ -59,6 +59,10 @@ class Backend(Protocol):
 
     def list_invalidations(self, distribution_id: str) -> list: ...
 
+    def certificates(self) -> list: ...
+
+    def certificate_names(self, reference: str | None) -> list | None: ...
+
 
 BACKENDS = {
     "simulator": "distributions.backends.simulator.SimulatorBackend",

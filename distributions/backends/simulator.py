@@ -98,6 +98,23 @@ class SimulatorBackend:
                     409,
                 )
 
+    def certificates(self):
+        """The certificates a ViewerCertificate can name in the sandbox."""
+        from ..edge.models import SimulatedCertificate
+
+        return [
+            {"id": c.arn, "kind": "acm", "iam_id": c.iam_certificate_id, "names": list(c.domain_names),
+             "label": f"{', '.join(c.domain_names)} ({c.get_source_display()})"}
+            for c in SimulatedCertificate.objects.all()
+        ]
+
+    def certificate_names(self, reference):
+        """The names a certificate covers, or None when the sandbox does not hold it."""
+        from ..edge.certificates import find_certificate
+
+        certificate = find_certificate(reference) if reference else None
+        return list(certificate.domain_names) if certificate else None
+
     def list_distributions(self):
         """ListDistributions summaries: the distribution without its config wrapper."""
         for row in SimulatedDistribution.objects.all():

@@ -319,3 +319,51 @@ def minimum_ssl_protocol(origin):
         if protocol in enabled:
             return protocol
     return None
+
+
+SSL_SUPPORT_METHODS = ("sni-only", "vip", "static-ip")
+SECURITY_POLICIES = (
+    "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025", "TLSv1.2_2019", "TLSv1.2_2018",
+    "TLSv1.1_2016", "TLSv1_2016", "TLSv1", "SSLv3",
+)  # fmt: skip
+
+
+def set_viewer_certificate(config, alias_list, certificate=None, kind="acm", ssl_support_method="sni-only",
+                           minimum_protocol_version="TLSv1.2_2021"):
+    """A copy of ``config`` with new alternate domain names and viewer certificate.
+
+    ``certificate`` None means CloudFront's default ``*.cloudfront.net``
+    certificate; otherwise it is an ACM ARN (``kind="acm"``) or an IAM server
+    certificate ID (``kind="iam"``).
+    """
+    alias_list = list(dict.fromkeys(a.strip().lower().rstrip(".") for a in alias_list if a.strip()))
+    edited = copy.deepcopy(config)
+    edited["Aliases"] = {"Quantity": len(alias_list), "Items": alias_list} if alias_list else {"Quantity": 0}
+    if certificate is None:
+        edited["ViewerCertificate"] = {
+            "CloudFrontDefaultCertificate": True,
+            "MinimumProtocolVersion": "TLSv1",
+            "CertificateSource": "cloudfront",
+        }
+        return edited
+    if ssl_support_method not in SSL_SUPPORT_METHODS:
+        raise ConfigError("InvalidArgument", f"Unknown SSL support method {ssl_support_method!r}.")
+    if minimum_protocol_version not in SECURITY_POLICIES:
+        raise ConfigError("InvalidArgument", f"Unknown security policy {minimum_protocol_version!r}.")
+    if kind not in ("acm", "iam"):
+        raise ConfigError("InvalidArgument", f"Unknown certificate kind {kind!r}.")
+    edited["ViewerCertificate"] = {
+        "CloudFrontDefaultCertificate": False,
+        "ACMCertificateArn" if kind == "acm" else "IAMCertificateId": certificate,
+        "SSLSupportMethod": ssl_support_method,
+        "MinimumProtocolVersion": minimum_protocol_version,
+        "Certificate": certificate,
+        "CertificateSource": kind,
+    }
+    return edited
+
+
+def certificate_reference(config):
+    """The ACM ARN or IAM ID of the config's custom certificate, or None for the default one."""
+    certificate = config.get("ViewerCertificate") or {}
+    return certificate.get("ACMCertificateArn") or certificate.get("IAMCertificateId") or None
