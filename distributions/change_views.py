@@ -42,12 +42,35 @@ def _moved(order, move):
     return order
 
 
-def _pushed(request, distribution_id, outcome, change, done_message):
+def _submit_reviewed(request, distribution_id, snapshot, after, change_review, *, action, summary, confirm,
+                     done, done_url, unchanged="Nothing changed.", refused="", note=""):
+    """The checks every reviewed change shares, then the push (or the change request).
+
+    Returns ``(response, error)``: a response when the change went through or
+    met a conflict, else the message that says why it did not.
+    """
+    if after == snapshot.config:
+        return None, unchanged
+    if refused:
+        return None, refused
+    if request.POST.get("confirm") != "on":
+        return None, confirm
+    if change_review.unacknowledged(request.POST.getlist("acknowledge")):
+        return None, "This change adds checklist errors: acknowledge each one, or change the edit."
+    try:
+        outcome, change = publish.push_or_submit(
+            request.user, distribution_id, snapshot.config, snapshot.etag, after, action=action, summary=summary
+        )
+    except publish.EditConflict as conflict:
+        context = {"distribution": _mirror(distribution_id), "conflict": conflict, "restart_url": request.path}
+        return render(request, "distributions/conflict.html", context, status=409), ""
     if outcome == "submitted":
         messages.success(request, f"Change request #{change.pk} submitted: an Approver must approve it before it is pushed.")
-        return redirect("distributions:distribution_history", distribution_id=distribution_id)
-    messages.success(request, done_message)
-    return None
+        return redirect("distributions:distribution_history", distribution_id=distribution_id), ""
+    messages.success(request, done)
+    if note:
+        messages.info(request, note)
+    return redirect(done_url), ""
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -73,27 +96,16 @@ def behavior_order(request, distribution_id):
     acknowledged = data.getlist("acknowledge")
     status = 400 if error else 200
     if request.method == "POST" and not error:
-        if order == current:
-            error = "The order is unchanged: move a behavior first."
-        elif data.get("confirm") != "on":
-            error = "Confirm that the cache behaviors are listed in the order you want CloudFront to evaluate them in."
-        elif change_review.unacknowledged(acknowledged):
-            error = "This order adds checklist errors: acknowledge each one, or change the order."
-        else:
-            try:
-                outcome, change = publish.push_or_submit(
-                    request.user, distribution_id, snapshot.config, snapshot.etag, after, action="reorder",
-                    summary="Change precedence: " + ", ".join(order),
-                )
-            except publish.EditConflict as conflict:
-                return render(
-                    request, "distributions/conflict.html",
-                    {"distribution": _mirror(distribution_id), "conflict": conflict, "restart_url": request.path},
-                    status=409,
-                )
-            return _pushed(request, distribution_id, outcome, change, "Precedence saved. The change is deploying (In Progress).") or redirect(
-                "distributions:distribution_behaviors", distribution_id=distribution_id
-            )
+        response, error = _submit_reviewed(
+            request, distribution_id, snapshot, after, change_review, action="reorder",
+            summary="Change precedence: " + ", ".join(order),
+            confirm="Confirm that the cache behaviors are listed in the order you want CloudFront to evaluate them in.",
+            unchanged="The order is unchanged: move a behavior first.",
+            done="Precedence saved. The change is deploying (In Progress).",
+            done_url=reverse("distributions:distribution_behaviors", args=[distribution_id]),
+        )
+        if response:
+            return response
         status = 400
     return render(
         request,
@@ -142,39 +154,22 @@ def origin_edit(request, distribution_id, origin_id):
     acknowledged = data.getlist("acknowledge")
     status = 400 if error else 200
     if request.method == "POST" and not error:
-        if after == snapshot.config:
-            error = "Nothing changed: choose another protocol policy or minimum SSL protocol."
-        elif data.get("confirm") != "on":
-            error = "Confirm that the cache behaviors route requests to the correct origins."
-        elif change_review.unacknowledged(acknowledged):
-            error = "This change adds checklist errors: acknowledge each one, or change the edit."
-        else:
-            before_policy = cfg.origin_protocol_policy(origin)
-            try:
-                outcome, change = publish.push_or_submit(
-                    request.user, distribution_id, snapshot.config, snapshot.etag, after, action="origin",
-                    summary=f"Origin {origin_id}: protocol policy {policy}, minimum SSL protocol {minimum}",
-                )
-            except publish.EditConflict as conflict:
-                return render(
-                    request, "distributions/conflict.html",
-                    {"distribution": _mirror(distribution_id), "conflict": conflict, "restart_url": request.path},
-                    status=409,
-                )
-            done = f"Origin {origin_id} updated. The change is deploying (In Progress)."
-            response = _pushed(request, distribution_id, outcome, change, done)
-            if response:
-                return response
-            if policy == "https-only" and before_policy != "https-only":
-                messages.info(
-                    request,
-                    "CloudFront now fetches from this origin over HTTPS only. Edge locations may still hold objects "
-                    "fetched over HTTP, and serve them whatever protocol viewers use: invalidate /* to replace them.",
-                )
-                return redirect(
-                    reverse("distributions:distribution_invalidations", args=[distribution_id]) + "?paths=/*"
-                )
-            return redirect("distributions:distribution_origins", distribution_id=distribution_id)
+        to_https = policy == "https-only" and cfg.origin_protocol_policy(origin) != "https-only"
+        response, error = _submit_reviewed(
+            request, distribution_id, snapshot, after, change_review, action="origin",
+            summary=f"Origin {origin_id}: protocol policy {policy}, minimum SSL protocol {minimum}",
+            confirm="Confirm that the cache behaviors route requests to the correct origins.",
+            unchanged="Nothing changed: choose another protocol policy or minimum SSL protocol.",
+            done=f"Origin {origin_id} updated. The change is deploying (In Progress).",
+            # After HTTP -> HTTPS, offer to invalidate what edges fetched over HTTP.
+            done_url=reverse("distributions:distribution_invalidations", args=[distribution_id]) + "?paths=/*"
+            if to_https else reverse("distributions:distribution_origins", args=[distribution_id]),
+            note="CloudFront now fetches from this origin over HTTPS only. Edge locations may still hold objects "
+            "fetched over HTTP, and serve them whatever protocol viewers use: invalidate /* to replace them."
+            if to_https else "",
+        )
+        if response:
+            return response
         status = 400
     return render(
         request,
@@ -282,30 +277,17 @@ def distribution_settings_edit(request, distribution_id):
     acknowledged = data.getlist("acknowledge")
     status = 400 if error else 200
     if request.method == "POST" and not error:
-        if after == snapshot.config:
-            error = "Nothing changed."
-        elif uncovered:
-            error = "Refused: " + " ".join(f.message for f in uncovered)
-        elif data.get("confirm") != "on":
-            error = "Confirm that you reviewed the alternate domain names and the certificate."
-        elif change_review.unacknowledged(acknowledged):
-            error = "This change adds checklist errors: acknowledge each one, or change the edit."
-        else:
-            try:
-                outcome, change = publish.push_or_submit(
-                    request.user, distribution_id, snapshot.config, snapshot.etag, after, action="certificate",
-                    summary="Alternate domain names: " + (", ".join(cfg.aliases(after)) or "none")
-                    + "; certificate: " + (cfg.certificate_reference(after) or "default *.cloudfront.net"),
-                )
-            except publish.EditConflict as conflict:
-                return render(
-                    request, "distributions/conflict.html",
-                    {"distribution": _mirror(distribution_id), "conflict": conflict, "restart_url": request.path},
-                    status=409,
-                )
-            return _pushed(request, distribution_id, outcome, change, "Settings saved. The change is deploying (In Progress).") or redirect(
-                "distributions:distribution_general", distribution_id=distribution_id
-            )
+        response, error = _submit_reviewed(
+            request, distribution_id, snapshot, after, change_review, action="certificate",
+            summary="Alternate domain names: " + (", ".join(cfg.aliases(after)) or "none")
+            + "; certificate: " + (cfg.certificate_reference(after) or "default *.cloudfront.net"),
+            confirm="Confirm that you reviewed the alternate domain names and the certificate.",
+            refused="Refused: " + " ".join(f.message for f in uncovered) if uncovered else "",
+            done="Settings saved. The change is deploying (In Progress).",
+            done_url=reverse("distributions:distribution_general", args=[distribution_id]),
+        )
+        if response:
+            return response
         status = 400
     return render(
         request,
