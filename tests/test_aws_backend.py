@@ -270,3 +270,26 @@ def test_set_viewer_protocol_policy_works_in_aws_mode(moto_backend, settings):
     call_command("set_viewer_protocol_policy", distribution_id, "/a/*", "https-only", stdout=StringIO())
     config, _ = moto_backend.get_distribution_config(distribution_id)
     assert config["CacheBehaviors"]["Items"][0]["ViewerProtocolPolicy"] == "https-only"
+
+
+def test_it_assumes_the_configured_role(settings):
+    settings.CONSOLE_AWS_ROLE_ARN = "arn:aws:iam::210987654321:role/cloudfront-console"
+    with mock_aws():
+        backend = AwsBackend()
+        identity = backend.identity()
+    assert identity["Account"] == "210987654321"
+    assert "assumed-role/cloudfront-console" in identity["Arn"]
+
+
+def test_it_lists_acm_certificates_in_us_east_1_with_their_names():
+    with mock_aws():
+        acm = boto3.client("acm", region_name="us-east-1")
+        arn = acm.request_certificate(
+            DomainName="www.example.com", SubjectAlternativeNames=["www.example.com", "example.com"]
+        )["CertificateArn"]
+        boto3.client("acm", region_name="eu-west-1").request_certificate(DomainName="elsewhere.example.com")
+        backend = AwsBackend()
+        listed = backend.certificates()
+        assert [c["id"] for c in listed if c["kind"] == "acm"] == [arn]
+        assert set(backend.certificate_names(arn)) == {"www.example.com", "example.com"}
+        assert backend.certificate_names("ASCAEXAMPLEIAMID") is None
