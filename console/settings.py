@@ -66,6 +66,18 @@ CONSOLE_SIMULATOR_DEPLOY_SECONDS = env_float("CONSOLE_SIMULATOR_DEPLOY_SECONDS",
 CONSOLE_EDGE_STATE_DIR = Path(env_str("CONSOLE_EDGE_STATE_DIR", str(BASE_DIR / ".edge")))
 # Estimated charges on the Usage page, USD (any key may be left out).
 CONSOLE_EDGE_PRICES = {"http_per_10000": "0.0075", "https_per_10000": "0.0100", "per_gb_out": "0.085"}
+# Background work (Django's Tasks API): "immediate" runs tasks inline and defers nothing (no worker
+# needed); "database" queues them for `manage.py db_worker` (production: deployment polling, periodic sync).
+CONSOLE_TASKS_BACKEND = env_choice("CONSOLE_TASKS_BACKEND", "immediate", ("immediate", "database"))
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "database": "django_tasks_db.DatabaseBackend",
+        }[CONSOLE_TASKS_BACKEND]
+    }
+}
+
 # AWS mode: an optional role to assume; credentials themselves come from boto3's chain, never from here.
 CONSOLE_AWS_ROLE_ARN = env_str("CONSOLE_AWS_ROLE_ARN", "")
 
@@ -81,6 +93,8 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "distributions",
 ]
 

@@ -260,6 +260,9 @@ def push_config(distribution_id, config_before, etag, edited, *, action, summary
     if row.last_error:
         Distribution.objects.filter(pk=row.pk).update(last_error="")
         row.last_error = ""
+    from .tasks import follow_deployment
+
+    transaction.on_commit(lambda: follow_deployment(distribution_id))
     return row
 
 

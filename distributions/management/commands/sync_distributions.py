@@ -10,7 +10,24 @@ from distributions.cli import fail
 class Command(BaseCommand):
     help = "Refresh the console's mirror from the backend: every distribution, one API call per page in AWS mode."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--background", action="store_true", help="queue the sync for `manage.py db_worker`")
+        parser.add_argument("--every", type=int, metavar="SECONDS", help="with --background: repeat every SECONDS")
+
+    def handle(self, *args, background=False, every=None, **options):
+        if every is not None and (every < 60 or not background):
+            raise fail("--every needs --background and at least 60 seconds.")
+        if background:
+            from distributions.tasks import can_defer, sync_fleet
+
+            if every and not can_defer():
+                raise fail("Repeating needs CONSOLE_TASKS_BACKEND=database and a running `manage.py db_worker`.")
+            result = sync_fleet.enqueue(every)
+            if not can_defer():
+                self.stdout.write(f"Ran the sync at once as task {result.id} (CONSOLE_TASKS_BACKEND=immediate).")
+                return
+            self.stdout.write(f"Queued the sync as task {result.id}" + (f", repeating every {every} s." if every else "."))
+            return
         backend = get_backend()
         started = time.monotonic()
         interactive = self.stdout.isatty()

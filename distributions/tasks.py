@@ -1,0 +1,61 @@
+"""Background work through Django's Tasks API (the django-tasks backport).
+
+With ``CONSOLE_TASKS_BACKEND=database`` a ``manage.py db_worker`` runs them:
+after a push, the mirror follows the distribution until CloudFront says
+Deployed (backing off from 5 s to a minute), and ``sync_distributions
+--background --every N`` keeps the fleet mirrored. With the default
+``immediate`` backend nothing is deferred: pages poll instead.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import default_task_backend, task
+
+from . import publish
+from .backends.base import BackendError, NoSuchDistribution
+from .models import DistributionStatus
+
+MAX_POLLS = 60
+
+
+def poll_delay(attempt):
+    """Seconds before the next deployment poll: 5 s, growing by half each time, at most 60 s."""
+    return min(60.0, 5.0 * 1.5 ** min(attempt, 20))
+
+
+def can_defer():
+    return default_task_backend.supports_defer
+
+
+@task()
+def poll_deployment(distribution_id, attempt=0):
+    """Refresh one distribution's mirror; poll again later while it is still In Progress."""
+    try:
+        row = publish.sync_distribution(distribution_id)
+    except NoSuchDistribution:
+        return "gone"
+    except BackendError as exc:
+        row = None
+        status = f"error {exc.code}"
+    else:
+        status = row.status
+    if (row is None or row.status == DistributionStatus.IN_PROGRESS) and attempt < MAX_POLLS and can_defer():
+        run_after = timezone.now() + timedelta(seconds=poll_delay(attempt))
+        poll_deployment.using(run_after=run_after).enqueue(distribution_id, attempt + 1)
+    return status
+
+
+@task()
+def sync_fleet(every_seconds=None):
+    """Mirror every distribution; with ``every_seconds``, do it again after that long."""
+    count = publish.sync_all()
+    if every_seconds and can_defer():
+        sync_fleet.using(run_after=timezone.now() + timedelta(seconds=every_seconds)).enqueue(every_seconds)
+    return count
+
+
+def follow_deployment(distribution_id):
+    """After a push: have a worker follow the deployment, when a worker can defer work."""
+    if can_defer():
+        poll_deployment.using(run_after=timezone.now() + timedelta(seconds=poll_delay(0))).enqueue(distribution_id)
