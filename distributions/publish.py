@@ -95,9 +95,11 @@ def mirror_many(distributions, etags=None):
     the ETags that came with them; summaries carry none, so the stored one stays.
     """
     etags = etags or {}
+    all_ids = [d["Id"] for d in distributions]
+    distributions = _newer_than_mirror(distributions, etags)
     rows = [_mirror_row(d, etags.get(d["Id"], "")) for d in distributions]
     if not rows:
-        return []
+        return all_ids
     ids = [row.id for row in rows]
     Distribution.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["id"],
@@ -134,7 +136,39 @@ def mirror_many(distributions, etags=None):
             )
     Origin.objects.bulk_create(origins)
     CacheBehavior.objects.bulk_create(behaviors)
-    return ids
+    return all_ids
+
+
+def _newer_than_mirror(distributions, etags):
+    """The distributions the mirror must rewrite.
+
+    A read that lost a race with a push (older LastModifiedTime than the mirror
+    has) never rolls the mirror back, and a read of the version the mirror
+    already holds (same ETag) only updates its status: page views stay cheap and
+    never delete and re-insert behaviors for nothing.
+    """
+    existing = {
+        row.id: row
+        for row in Distribution.objects.select_for_update()
+        .filter(pk__in=[d["Id"] for d in distributions])
+        .only("id", "etag", "status", "last_modified")
+    }
+    fresh = []
+    for distribution in distributions:
+        old = existing.get(distribution["Id"])
+        if old is None:
+            fresh.append(distribution)
+            continue
+        modified = _timestamp(distribution.get("LastModifiedTime"))
+        if old.last_modified and modified and modified < old.last_modified:
+            continue
+        etag = etags.get(distribution["Id"])
+        if etag and etag == old.etag:
+            if old.status != distribution["Status"]:
+                Distribution.objects.filter(pk=old.id).update(status=distribution["Status"])
+            continue
+        fresh.append(distribution)
+    return fresh
 
 
 def mirror(distribution, etag=""):

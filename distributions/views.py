@@ -93,10 +93,13 @@ def _identity():
 @handles_backend_errors
 def distribution_list(request):
     visible = Distribution.objects.filter(access.visible_filter(request.user))
-    publish.refresh_in_progress(visible)
     query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     distributions = visible.search(query).with_https_required().prefetch_related("origins").order_by("id")
     page = Paginator(distributions, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Only this page's In Progress rows are re-read: the cost is per page, not per fleet.
+    if any(not d.is_deployed for d in page):
+        publish.refresh_in_progress(visible.filter(pk__in=[d.pk for d in page]))
+        page = Paginator(distributions, PAGE_SIZE).get_page(page.number)
     template = "distributions/distribution_list.html"
     if request.htmx and request.htmx.target == "distribution-table":
         template += "#distribution-table"
