@@ -242,6 +242,7 @@ class ChangeRequestState(models.TextChoices):
     DRAFT = "draft", "Draft (returned to its author)"
     SUBMITTED = "submitted", "Submitted"
     APPROVED = "approved", "Approved"
+    APPLYING = "applying", "Being pushed"
     REJECTED = "rejected", "Rejected"
     APPLIED = "applied", "Applied"
     FAILED = "failed", "Failed"

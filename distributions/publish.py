@@ -369,27 +369,48 @@ def push_or_submit(user, distribution_id, config_before, etag, edited, *, action
     return "pushed", row
 
 
-def approve(user, request, backend=None):
-    """Approve and push a submitted change request, once, whatever the number of servers.
+def approve(user, request):
+    """Approve a submitted change request and queue its push (inline with the immediate task backend).
 
     The state moves submitted → approved in one conditional UPDATE, so only one
-    approver's click pushes. A stale ETag sends the request back to its author
-    (draft); a refused push marks it failed.
+    approver's click counts; ``apply_change_request`` then pushes it once.
+    Returns the request as it stands afterwards (applied, draft, failed, or
+    still approved while a worker has it).
     """
+    from .tasks import push_change_request
+
     claimed = ChangeRequest.objects.filter(pk=request.pk, state=ChangeRequestState.SUBMITTED).update(
         state=ChangeRequestState.APPROVED, decided_by=user, decided_at=timezone.now()
     )
     if not claimed:
         raise EditError("This change request is no longer waiting for approval.", "InvalidState")
-    request.refresh_from_db()
     AuditEntry.objects.create(
         **_who(user), distribution_id=request.distribution_id, action="change-request", summary=request.summary,
         etag_before=request.etag, outcome=AuditOutcome.APPROVED, change_request=request,
     )
+    push_change_request.enqueue(request.pk)
+    request.refresh_from_db()
+    return request
+
+
+def apply_change_request(request_pk, backend=None):
+    """Push an approved change request exactly once, whatever the number of workers.
+
+    approved → applying is one conditional UPDATE: a second delivery of the same
+    task finds nothing to claim. A stale ETag sends the request back to its
+    author (draft); a refused push marks it failed; otherwise it is applied.
+    """
+    claimed = ChangeRequest.objects.filter(pk=request_pk, state=ChangeRequestState.APPROVED).update(
+        state=ChangeRequestState.APPLYING
+    )
+    if not claimed:
+        return None
+    request = ChangeRequest.objects.select_related("decided_by").get(pk=request_pk)
+    approver = request.decided_by
     try:
-        row = push_config(
+        push_config(
             request.distribution_id, request.config_before, request.etag, request.config_after,
-            action="change-request", summary=request.summary, user=user, backend=backend, change_request=request,
+            action="change-request", summary=request.summary, user=approver, backend=backend, change_request=request,
         )
     except EditConflict:
         ChangeRequest.objects.filter(pk=request.pk).update(
@@ -397,15 +418,17 @@ def approve(user, request, backend=None):
             reason="The distribution changed after this request was reviewed; start again from the current configuration.",
         )
         AuditEntry.objects.create(
-            **_who(user), distribution_id=request.distribution_id, action="change-request", summary=request.summary,
-            etag_before=request.etag, outcome=AuditOutcome.RETURNED, change_request=request,
+            **_who(approver), distribution_id=request.distribution_id, action="change-request",
+            summary=request.summary, etag_before=request.etag, outcome=AuditOutcome.RETURNED, change_request=request,
         )
-        raise
+        return ChangeRequestState.DRAFT
     except BackendError as exc:
-        ChangeRequest.objects.filter(pk=request.pk).update(state=ChangeRequestState.FAILED, reason=f"{exc.code}: {exc.message}")
-        raise
+        ChangeRequest.objects.filter(pk=request.pk).update(
+            state=ChangeRequestState.FAILED, reason=f"{exc.code}: {exc.message}"
+        )
+        return ChangeRequestState.FAILED
     ChangeRequest.objects.filter(pk=request.pk).update(state=ChangeRequestState.APPLIED)
-    return row
+    return ChangeRequestState.APPLIED
 
 
 def reject(user, request, reason):

@@ -154,19 +154,27 @@ def change_request_decide(request, pk):
     decision = request.POST.get("decision")
     try:
         if decision == "approve":
-            publish.approve(request.user, change)
-            messages.success(request, f"Change request #{change.pk} approved and pushed: {change.summary}.")
+            change = publish.approve(request.user, change)
+            if change.state == ChangeRequestState.APPLIED:
+                messages.success(request, f"Change request #{change.pk} approved and pushed: {change.summary}.")
+            elif change.state == ChangeRequestState.DRAFT:
+                messages.warning(
+                    request,
+                    f"Distribution {change.distribution_id} changed after request #{change.pk} was reviewed: nothing "
+                    "was pushed, and the request went back to its author.",
+                )
+            elif change.state == ChangeRequestState.FAILED:
+                return render_error(
+                    request, f"Change request #{change.pk} was approved but CloudFront refused it: {change.reason}",
+                    400, "CloudFront refused the request",
+                )
+            else:
+                messages.success(request, f"Change request #{change.pk} approved; a worker is pushing it.")
         elif decision == "reject":
             publish.reject(request.user, change, request.POST.get("reason", ""))
             messages.success(request, f"Change request #{change.pk} rejected.")
         else:
             return render_error(request, "Choose Approve or Reject.", 400)
-    except publish.EditConflict:
-        messages.warning(
-            request,
-            f"Distribution {change.distribution_id} changed after request #{change.pk} was reviewed: nothing was "
-            "pushed, and the request went back to its author.",
-        )
     except publish.EditError as exc:
         return render_error(request, exc.message, 400)
     return redirect("distributions:change_request_detail", pk=change.pk)

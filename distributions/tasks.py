@@ -4,7 +4,8 @@ With ``CONSOLE_TASKS_BACKEND=database`` a ``manage.py db_worker`` runs them:
 after a push, the mirror follows the distribution until CloudFront says
 Deployed (backing off from 5 s to a minute), and ``sync_distributions
 --background --every N`` keeps the fleet mirrored. With the default
-``immediate`` backend nothing is deferred: pages poll instead.
+``immediate`` backend nothing is deferred: pages poll instead, and an approved
+change request is pushed within the approver's request.
 """
 
 from datetime import timedelta
@@ -59,3 +60,9 @@ def follow_deployment(distribution_id):
     """After a push: have a worker follow the deployment, when a worker can defer work."""
     if can_defer():
         poll_deployment.using(run_after=timezone.now() + timedelta(seconds=poll_delay(0))).enqueue(distribution_id)
+
+
+@task()
+def push_change_request(change_request_id):
+    """Push an approved change request (once: see ``publish.apply_change_request``)."""
+    return publish.apply_change_request(change_request_id)

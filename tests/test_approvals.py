@@ -270,10 +270,10 @@ class TestApprove:
         """Both loaded the request while it was submitted; the conditional UPDATE lets one through."""
         first = ChangeRequest.objects.get(pk=submitted.pk)
         second = ChangeRequest.objects.get(pk=submitted.pk)
-        publish.approve(team.abe, first, simulator)
+        publish.approve(team.abe, first)
         etag = simulated(team.site.id)[1]
         with pytest.raises(publish.EditError) as raised:
-            publish.approve(team.ann, second, simulator)
+            publish.approve(team.ann, second)
         assert raised.value.code == "InvalidState"
         assert simulated(team.site.id)[1] == etag
         assert outcomes(submitted) == [AuditOutcome.SUBMITTED, AuditOutcome.APPROVED, AuditOutcome.PUSHED]

@@ -71,3 +71,29 @@ def test_repeating_needs_a_worker_that_can_defer(db):
         call_command("sync_distributions", "--background", "--every", "300", stdout=StringIO())
     with pytest.raises(CommandError, match="at least 60 seconds"):
         call_command("sync_distributions", "--background", "--every", "5", stdout=StringIO())
+
+
+def _submitted_request(make_distribution, user):
+    distribution = make_distribution([("/a/*", "allow-all")])
+    snapshot = publish.begin_edit(distribution.id)
+    _, edited, summary = publish.edit_viewer_protocol_policy(distribution.id, ["/a/*"], "https-only", snapshot.etag)
+    return distribution, publish.submit_change(user, distribution.id, snapshot.config, snapshot.etag, edited, summary)
+
+
+@override_settings(TASKS=DUMMY)
+def test_an_approval_queues_the_push_and_a_second_delivery_pushes_nothing(make_distribution):
+    from distributions.models import AuditEntry, ChangeRequest
+
+    from .factories import UserFactory
+
+    author, approver = UserFactory(username="author"), UserFactory(username="approver")
+    distribution, change = _submitted_request(make_distribution, author)
+    change = publish.approve(approver, change)
+    assert change.state == "approved"
+    assert [r.task.name for r in default_task_backend.results] == ["push_change_request"]
+    etag = SimulatedDistribution.objects.get(pk=distribution.id).etag
+    assert tasks.push_change_request.call(change.pk) == "applied"
+    assert tasks.push_change_request.call(change.pk) is None  # delivered twice: pushed once
+    assert ChangeRequest.objects.get(pk=change.pk).state == "applied"
+    assert SimulatedDistribution.objects.get(pk=distribution.id).etag != etag
+    assert AuditEntry.objects.filter(change_request=change, outcome="pushed").count() == 1
