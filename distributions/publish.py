@@ -8,7 +8,7 @@ dict, sends it back with ``IfMatch`` and refreshes the mirror from the answer.
 import copy
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +26,9 @@ from .models import (
     EditSnapshot,
     Origin,
 )
+
+
+SNAPSHOT_LIFETIME = timedelta(days=7)
 
 
 class EditError(Exception):
@@ -228,6 +231,8 @@ def begin_edit(distribution_id, backend=None):
     """Fetch the config and its ETag and keep them for the edit's review and push."""
     backend = backend or get_backend()
     config, etag = backend.get_distribution_config(distribution_id)
+    # Edits left open for a week are over: their snapshots go (a late push then says "start again").
+    EditSnapshot.objects.filter(created_at__lt=timezone.now() - SNAPSHOT_LIFETIME).delete()
     snapshot, _ = EditSnapshot.objects.get_or_create(
         distribution_id=distribution_id, etag=etag, defaults={"config": config}
     )

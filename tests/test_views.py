@@ -418,3 +418,16 @@ class TestReview:
             headers={"HX-Request": "true", "HX-Target": "path-tester"},
         ).content.decode()
         assert 'id="review" hx-swap-oob="true"' in body
+
+
+def test_edits_left_open_for_a_week_must_start_again(signed_in, static_site, make_distribution):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    etag = begin(signed_in, static_site, "*")
+    EditSnapshot.objects.filter(etag=etag).update(created_at=timezone.now() - timedelta(days=8))
+    begin(signed_in, make_distribution(), "*")  # beginning any edit prunes the old snapshots
+    response = signed_in.post(edit_url(static_site), {"etag": etag, "behavior": "*", "policy": "https-only", **CONFIRMATIONS})
+    assert response.status_code == 400
+    assert b"start" in response.content.lower()
