@@ -288,6 +288,7 @@ class AuditOutcome(models.TextChoices):
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     RETURNED = "returned", "Returned to its author"
+    COMPLETED = "completed", "Completed"
 
 
 class AuditEntry(models.Model):

@@ -496,4 +496,8 @@ def create_invalidation(distribution_id, text, user=None, backend=None):
         **_who(user), distribution_id=distribution_id, action="invalidation",
         summary=f"Invalidation {created['Id']}: {', '.join(paths)}"[:500], outcome=AuditOutcome.PUSHED,
     )
+    if created.get("Status") != "Completed":
+        from .tasks import follow_invalidation
+
+        transaction.on_commit(lambda: follow_invalidation(distribution_id, created["Id"]))
     return created

@@ -2,7 +2,8 @@
 
 With ``CONSOLE_TASKS_BACKEND=database`` a ``manage.py db_worker`` runs them:
 after a push, the mirror follows the distribution until CloudFront says
-Deployed (backing off from 5 s to a minute), and ``sync_distributions
+Deployed (backing off from 5 s to a minute), each invalidation until it is
+Completed (recorded in the audit trail), and ``sync_distributions
 --background --every N`` keeps the fleet mirrored. With the default
 ``immediate`` backend nothing is deferred: pages poll instead, and an approved
 change request is pushed within the approver's request.
@@ -14,8 +15,8 @@ from django.utils import timezone
 from django_tasks import default_task_backend, task
 
 from . import publish
-from .backends.base import BackendError, NoSuchDistribution
-from .models import DistributionStatus
+from .backends.base import BackendError, NoSuchDistribution, get_backend
+from .models import AuditEntry, AuditOutcome, DistributionStatus
 
 MAX_POLLS = 60
 
@@ -66,3 +67,30 @@ def follow_deployment(distribution_id):
 def push_change_request(change_request_id):
     """Push an approved change request (once: see ``publish.apply_change_request``)."""
     return publish.apply_change_request(change_request_id)
+
+
+@task()
+def poll_invalidation(distribution_id, invalidation_id, attempt=0):
+    """Follow an invalidation until CloudFront says Completed, then record it in the audit trail."""
+    try:
+        invalidations = get_backend().list_invalidations(distribution_id)
+    except BackendError as exc:
+        status = f"error {exc.code}"
+    else:
+        status = next((i["Status"] for i in invalidations if i["Id"] == invalidation_id), "gone")
+    if status == "Completed":
+        AuditEntry.objects.create(
+            username="(console worker)", distribution_id=distribution_id, action="invalidation",
+            summary=f"Invalidation {invalidation_id} completed", outcome=AuditOutcome.COMPLETED,
+        )
+    elif status != "gone" and attempt < MAX_POLLS and can_defer():
+        run_after = timezone.now() + timedelta(seconds=poll_delay(attempt))
+        poll_invalidation.using(run_after=run_after).enqueue(distribution_id, invalidation_id, attempt + 1)
+    return status
+
+
+def follow_invalidation(distribution_id, invalidation_id):
+    """After CreateInvalidation: have a worker record when it completes, when a worker can defer work."""
+    if can_defer():
+        run_after = timezone.now() + timedelta(seconds=poll_delay(0))
+        poll_invalidation.using(run_after=run_after).enqueue(distribution_id, invalidation_id)

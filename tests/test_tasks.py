@@ -97,3 +97,20 @@ def test_an_approval_queues_the_push_and_a_second_delivery_pushes_nothing(make_d
     assert ChangeRequest.objects.get(pk=change.pk).state == "applied"
     assert SimulatedDistribution.objects.get(pk=distribution.id).etag != etag
     assert AuditEntry.objects.filter(change_request=change, outcome="pushed").count() == 1
+
+
+@override_settings(TASKS=DUMMY)
+def test_a_worker_follows_an_invalidation_and_records_its_completion(make_distribution, settings):
+    from distributions.models import AuditEntry, SimulatedInvalidation
+
+    settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS = 600
+    distribution = make_distribution()
+    created = publish.create_invalidation(distribution.id, "/*")
+    assert [r.task.name for r in default_task_backend.results] == ["poll_invalidation"]
+    assert tasks.poll_invalidation.call(distribution.id, created["Id"], 0) == "InProgress"
+    assert default_task_backend.results[-1].args == [distribution.id, created["Id"], 1]
+    SimulatedInvalidation.objects.filter(pk=created["Id"]).update(ready_at="2000-01-01T00:00:00Z")
+    assert tasks.poll_invalidation.call(distribution.id, created["Id"], 1) == "Completed"
+    entry = AuditEntry.objects.get(outcome="completed")
+    assert entry.summary == f"Invalidation {created['Id']} completed"
+    assert len(default_task_backend.results) == 2
