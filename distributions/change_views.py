@@ -10,23 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import access, publish
 from .backends.base import BackendError, get_backend
 from .cloudfront import config as cfg
-from .models import Distribution
 from .review import review
-from .views import edit_refused, handles_backend_errors, render_error, require_view
-
-
-def _snapshot(request, distribution_id):
-    """The edit's snapshot: the one named by ``etag`` (kept while the user works), else a fresh fetch."""
-    data = request.POST if request.method == "POST" else request.GET
-    etag = data.get("etag", "").strip()
-    if not etag:
-        # A push must name the version the user reviewed; only opening the page fetches a new one.
-        return None if request.method == "POST" else publish.begin_edit(distribution_id)
-    return publish.snapshot_for(distribution_id, etag)
-
-
-def _mirror(distribution_id):
-    return Distribution.objects.filter(pk=distribution_id).first() or publish.sync_distribution(distribution_id)
+from .views import edit_refused, handles_backend_errors, mirrored, open_edit, render_error, require_view
 
 
 def _moved(order, move):
@@ -62,7 +47,7 @@ def _submit_reviewed(request, distribution_id, snapshot, after, change_review, *
             request.user, distribution_id, snapshot.config, snapshot.etag, after, action=action, summary=summary
         )
     except publish.EditConflict as conflict:
-        context = {"distribution": _mirror(distribution_id), "conflict": conflict, "restart_url": request.path}
+        context = {"distribution": mirrored(distribution_id), "conflict": conflict, "restart_url": request.path}
         return render(request, "distributions/conflict.html", context, status=409), ""
     if outcome == "submitted":
         messages.success(request, f"Change request #{change.pk} submitted: an Approver must approve it before it is pushed.")
@@ -77,12 +62,9 @@ def _submit_reviewed(request, distribution_id, snapshot, after, change_review, *
 @handles_backend_errors
 def behavior_order(request, distribution_id):
     """Change precedence: Move up / Move down, review, Save changes (one push with IfMatch)."""
-    refused = edit_refused(request, distribution_id)
-    if refused:
-        return refused
-    snapshot = _snapshot(request, distribution_id)
-    if snapshot is None:
-        return render_error(request, "This change refers to a version the console never fetched; start again.", 400)
+    refusal, snapshot = open_edit(request, distribution_id)
+    if refusal:
+        return refusal
     data = request.POST if request.method == "POST" else request.GET
     current = [b.path_pattern for b in cfg.behaviors(snapshot.config) if not b.is_default]
     order = data.getlist("order") or current
@@ -111,7 +93,7 @@ def behavior_order(request, distribution_id):
         request,
         "distributions/behavior_order.html",
         {
-            "distribution": _mirror(distribution_id),
+            "distribution": mirrored(distribution_id),
             "snapshot": snapshot,
             "behaviors": cfg.behaviors(after),
             "order": order,
@@ -128,12 +110,9 @@ def behavior_order(request, distribution_id):
 @handles_backend_errors
 def origin_edit(request, distribution_id, origin_id):
     """Edit a custom origin's protocol policy and minimum origin SSL protocol, through review and push."""
-    refused = edit_refused(request, distribution_id)
-    if refused:
-        return refused
-    snapshot = _snapshot(request, distribution_id)
-    if snapshot is None:
-        return render_error(request, "This change refers to a version the console never fetched; start again.", 400)
+    refusal, snapshot = open_edit(request, distribution_id)
+    if refusal:
+        return refusal
     origin = cfg.find_origin(snapshot.config, origin_id)
     if origin is None:
         raise Http404(f"Distribution {distribution_id} has no origin {origin_id!r}.")
@@ -175,7 +154,7 @@ def origin_edit(request, distribution_id, origin_id):
         request,
         "distributions/origin_edit.html",
         {
-            "distribution": _mirror(distribution_id),
+            "distribution": mirrored(distribution_id),
             "snapshot": snapshot,
             "origin": origin,
             "policy": policy,
@@ -242,12 +221,9 @@ def _certificate_choices(backend):
 @handles_backend_errors
 def distribution_settings_edit(request, distribution_id):
     """Alternate domain names and the SSL certificate: default, or custom (ACM / IAM / sandbox)."""
-    refused = edit_refused(request, distribution_id)
-    if refused:
-        return refused
-    snapshot = _snapshot(request, distribution_id)
-    if snapshot is None:
-        return render_error(request, "This change refers to a version the console never fetched; start again.", 400)
+    refusal, snapshot = open_edit(request, distribution_id)
+    if refusal:
+        return refusal
     backend = get_backend()
     choices = _certificate_choices(backend)
     current = snapshot.config.get("ViewerCertificate") or {}
@@ -293,7 +269,7 @@ def distribution_settings_edit(request, distribution_id):
         request,
         "distributions/settings_edit.html",
         {
-            "distribution": _mirror(distribution_id),
+            "distribution": mirrored(distribution_id),
             "snapshot": snapshot,
             "aliases_text": aliases_text,
             "certificate": certificate,

@@ -6,14 +6,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import access, publish
 from .cloudfront import config as cfg
-from .models import AuditEntry, AuditOutcome, ChangeRequest, ChangeRequestState, Distribution
-from .views import edit_refused, handles_backend_errors, render_error, require_view
+from .models import AuditEntry, AuditOutcome, ChangeRequest, ChangeRequestState
+from .views import handles_backend_errors, mirrored, open_edit, render_error, require_view
 
 PAGE_SIZE = 25
 CSV_FIELDS = (
@@ -184,20 +183,13 @@ def change_request_decide(request, pk):
 @handles_backend_errors
 def history_restore(request, distribution_id, entry_id):
     """Rollback: put back the configuration from before a recorded change, through review and IfMatch."""
-    refused = edit_refused(request, distribution_id)
-    if refused:
-        return refused
+    refusal, snapshot = open_edit(request, distribution_id)
+    if refusal:
+        return refusal
     entry = AuditEntry.objects.filter(pk=entry_id, distribution_id=distribution_id).first()
     if entry is None or entry.config_before is None:
         raise Http404("No such version in this distribution's history.")
-    distribution = Distribution.objects.filter(pk=distribution_id).first() or publish.sync_distribution(distribution_id)
-    if request.method == "POST":
-        # Only the version the user reviewed may be pushed over: a POST names it, never a fresh fetch.
-        snapshot = publish.snapshot_for(distribution_id, request.POST.get("etag", "").strip())
-    else:
-        snapshot = publish.begin_edit(distribution_id)
-    if snapshot is None:
-        return render_error(request, "This restore refers to a version the console never fetched; start again.", 400)
+    distribution = mirrored(distribution_id)
     target = publish.restorable_config(entry, snapshot.config)
     changes = cfg.diff(snapshot.config, target)
     context = {"distribution": distribution, "entry": entry, "snapshot": snapshot, "changes": changes, "error": ""}

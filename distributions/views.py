@@ -59,6 +59,41 @@ def edit_refused(request, distribution_id):
     )
 
 
+def open_edit(request, distribution_id):
+    """Rights first, then the snapshot an edit works on: ``(refusal, snapshot)``.
+
+    Opening a page without an ETag fetches the config and its ETag; anything
+    else must name a version the console fetched, so a push never lands on a
+    config the user did not review.
+    """
+    refused = edit_refused(request, distribution_id)
+    if refused:
+        return refused, None
+    data = request.POST if request.method == "POST" else request.GET
+    etag = data.get("etag", "").strip()
+    if etag:
+        snapshot = publish.snapshot_for(distribution_id, etag)
+    elif request.method == "POST":
+        snapshot = None
+    else:
+        snapshot = publish.begin_edit(distribution_id)
+    if snapshot is None:
+        refusal = render_error(
+            request,
+            "This edit refers to a version of the distribution the console never fetched. "
+            "Open the distribution and start the edit again.",
+            400,
+            "This edit cannot continue",
+        )
+        return refusal, None
+    return None, snapshot
+
+
+def mirrored(distribution_id):
+    """The mirror's row, read from the backend when the mirror does not have it yet."""
+    return Distribution.objects.filter(pk=distribution_id).first() or publish.sync_distribution(distribution_id)
+
+
 def handles_backend_errors(view):
     """Unknown distributions become 404s; any other CloudFront error a page with its code."""
 
@@ -236,7 +271,6 @@ def _edit_context(distribution, snapshot, chosen, policy, test_path):
         "chosen": chosen,
         "primary": primary,
         "policy": policy or primary.viewer_protocol_policy,
-        "policies": [(value, cfg.POLICY_LABELS[value]) for value in cfg.VIEWER_PROTOCOL_POLICIES],
         "unsafe_methods": unsafe,
         "catches": catches,
         "origins": origins,
@@ -251,27 +285,11 @@ def _edit_context(distribution, snapshot, chosen, policy, test_path):
 @handles_backend_errors
 def behavior_edit(request, distribution_id):
     """Steps 3 to 7: choose the policy, check the evidence, Yes, Edit."""
-    refused = edit_refused(request, distribution_id)
-    if refused:
-        return refused
+    refusal, snapshot = open_edit(request, distribution_id)
+    if refusal:
+        return refusal
+    distribution = mirrored(distribution_id)
     data = request.POST if request.method == "POST" else request.GET
-    etag = data.get("etag", "").strip()
-    if etag:
-        snapshot = publish.snapshot_for(distribution_id, etag)
-        if snapshot is None:
-            return render_error(
-                request,
-                "This edit refers to a version of the distribution the console never fetched. "
-                "Open the Behaviors tab and start the edit again.",
-                400,
-                "This edit cannot continue",
-            )
-        distribution = Distribution.objects.filter(pk=distribution_id).first() or publish.sync_distribution(
-            distribution_id
-        )
-    else:
-        distribution = publish.sync_distribution(distribution_id)
-        snapshot = publish.begin_edit(distribution_id)
     known = {b.path_pattern for b in cfg.behaviors(snapshot.config)}
     chosen = [p for p in dict.fromkeys(data.getlist("behavior"))]
     if request.method != "POST":

@@ -117,7 +117,6 @@ class AwsBackend:
     """The Backend protocol over a boto3 CloudFront client (injectable for tests)."""
 
     name = "aws"
-    label = "AWS"
 
     def __init__(self, client=None, sts_client=None, session=None):
         self._client = client

@@ -66,7 +66,6 @@ def _iso(when):
 
 class SimulatorBackend:
     name = "simulator"
-    label = "Sandbox (simulator)"
 
     def _row(self, distribution_id):
         try:
