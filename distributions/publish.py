@@ -184,7 +184,8 @@ def sync_distribution(distribution_id, backend=None):
     """Refresh one distribution's mirror; a distribution gone from the backend leaves it.
 
     The returned row's ``drift`` is ``(old ETag, new ETag)`` when the backend
-    changed since the mirror last read it (someone used another console), else None.
+    changed since the mirror last read it (someone used another console), else
+    None; its ``config`` is the DistributionConfig just read.
     """
     backend = backend or get_backend()
     try:
@@ -195,6 +196,7 @@ def sync_distribution(distribution_id, backend=None):
     old_etag = Distribution.objects.filter(pk=distribution_id).values_list("etag", flat=True).first()
     row = mirror(answer["Distribution"], answer["ETag"])
     row.drift = (old_etag, row.etag) if old_etag and old_etag != row.etag else None
+    row.config = answer["Distribution"]["DistributionConfig"]  # as read now, for pages that check it
     return row
 
 

@@ -168,9 +168,8 @@ def _distribution_page(request, distribution_id, tab, extra=None):
 @handles_backend_errors
 def distribution_general(request, distribution_id):
     distribution, context = _distribution_page(request, distribution_id, "general")
-    backend = get_backend()
-    config, _ = backend.get_distribution_config(distribution_id)
-    context["findings"] = check(config, backend.certificate_names(cfg.certificate_reference(config)))
+    config = distribution.config
+    context["findings"] = check(config, get_backend().certificate_names(cfg.certificate_reference(config)))
     return render(request, "distributions/distribution_general.html", context)
 
 
