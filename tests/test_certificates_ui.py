@@ -76,3 +76,16 @@ class TestSettingsEdit:
         body = signed_in.get(reverse("distributions:distribution_general", args=[static_site.id])).content.decode()
         assert "allows-http" in body
         assert reverse("distributions:distribution_settings_edit", args=[static_site.id]) in body
+
+
+@pytest.mark.parametrize("alias", ["not a host", "exa_mple.com", "*.*.example.com", "example", "-a.example.com"])
+def test_a_malformed_alternate_domain_name_gets_a_message_and_changes_nothing(signed_in, static_site, alias):
+    certificate = create_self_signed(["www.example.org"])
+    before = stored(static_site).etag
+    response = signed_in.post(url(static_site), {
+        "etag": begin(signed_in, static_site), "aliases": alias, "certificate": certificate.arn,
+        "ssl_support_method": "sni-only", "minimum_protocol_version": "TLSv1.2_2021", "confirm": "on",
+    })
+    assert response.status_code == 400
+    assert b"not a valid alternate domain name" in response.content
+    assert stored(static_site).etag == before

@@ -5,6 +5,7 @@ fields asked for, so everything the console does not model goes back untouched.
 """
 
 import copy
+import re
 from dataclasses import dataclass
 
 from . import patterns
@@ -26,6 +27,7 @@ MAX_CACHE_BEHAVIORS = 25
 MAX_ORIGINS = 25
 MAX_ALIASES = 100
 MAX_COMMENT = 128
+_ALIAS = re.compile(r"(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
 class ConfigError(Exception):
@@ -239,6 +241,13 @@ def validate(config):
         seen.add(behavior.path_pattern)
         _check_behavior(behavior, origin_ids, f"cache behavior {behavior.path_pattern!r}")
     alias_list = aliases(config)
+    for alias in alias_list:
+        if not isinstance(alias, str) or not _ALIAS.fullmatch(alias) or len(alias) > 253:
+            raise ConfigError(
+                "InvalidArgument",
+                f"{alias!r} is not a valid alternate domain name: use a DNS name such as www.example.com "
+                "or a wildcard such as *.example.com.",
+            )
     if len(alias_list) > MAX_ALIASES:
         raise ConfigError("TooManyDistributionCNAMEs", f"A distribution can have at most {MAX_ALIASES} aliases.")
     certificate = config.get("ViewerCertificate") or {}
