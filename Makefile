@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test install install-test migrate sandbox browser clean
+.PHONY: run serve test lint install install-test migrate sandbox browser clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ browser:
 ## Set up everything the tests need and run the whole suite
 test: install-test browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Lint: ruff (lint and format), the design tokens are up to date
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) scripts/build_tokens.py --check
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .hypothesis db.sqlite3

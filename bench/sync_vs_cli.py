@@ -144,24 +144,49 @@ def config_factory():
     import django
 
     django.setup()  # tests.factories imports the user model; no database is touched
-    from tests.factories import ALL_METHODS, GET_HEAD, GET_HEAD_OPTIONS, BehaviorFactory, OriginFactory, methods
-    from tests.factories import distribution_config
+    from tests.factories import (
+        ALL_METHODS,
+        GET_HEAD,
+        GET_HEAD_OPTIONS,
+        BehaviorFactory,
+        OriginFactory,
+        distribution_config,
+        methods,
+    )
 
     def make(n):
         origins = [OriginFactory(Id="origin-web"), OriginFactory(Id="origin-api"), OriginFactory(Id="origin-static")]
         origins[0]["DomainName"] = f"web{n}.example.com"
         behaviors = [
-            BehaviorFactory(PathPattern="/api/*", TargetOriginId="origin-api",
-                            ViewerProtocolPolicy="https-only", AllowedMethods=methods(ALL_METHODS)),
-            BehaviorFactory(PathPattern="/static/*", TargetOriginId="origin-static",
-                            ViewerProtocolPolicy="redirect-to-https", AllowedMethods=methods(GET_HEAD)),
-            BehaviorFactory(PathPattern="/images/*.jpg", TargetOriginId="origin-static",
-                            ViewerProtocolPolicy="allow-all", AllowedMethods=methods(GET_HEAD)),
-            BehaviorFactory(PathPattern="/fonts/*", TargetOriginId="origin-static",
-                            ViewerProtocolPolicy="redirect-to-https", AllowedMethods=methods(GET_HEAD_OPTIONS)),
+            BehaviorFactory(
+                PathPattern="/api/*",
+                TargetOriginId="origin-api",
+                ViewerProtocolPolicy="https-only",
+                AllowedMethods=methods(ALL_METHODS),
+            ),
+            BehaviorFactory(
+                PathPattern="/static/*",
+                TargetOriginId="origin-static",
+                ViewerProtocolPolicy="redirect-to-https",
+                AllowedMethods=methods(GET_HEAD),
+            ),
+            BehaviorFactory(
+                PathPattern="/images/*.jpg",
+                TargetOriginId="origin-static",
+                ViewerProtocolPolicy="allow-all",
+                AllowedMethods=methods(GET_HEAD),
+            ),
+            BehaviorFactory(
+                PathPattern="/fonts/*",
+                TargetOriginId="origin-static",
+                ViewerProtocolPolicy="redirect-to-https",
+                AllowedMethods=methods(GET_HEAD_OPTIONS),
+            ),
         ]
         return distribution_config(
-            behaviors=behaviors, origins=origins, default_policy="redirect-to-https",
+            behaviors=behaviors,
+            origins=origins,
+            default_policy="redirect-to-https",
             comment=f"bench site {n}",
         )
 
@@ -202,8 +227,9 @@ def child_env(endpoint, database_url=None):
 def run_sync(env, counter):
     counter.take()
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "manage.py", "sync_distributions"], cwd=PROJECT, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "sync_distributions"], cwd=PROJECT, env=env, capture_output=True, text=True
+    )
     seconds = time.perf_counter() - started
     requests, server = counter.take()
     if done.returncode != 0:
@@ -212,8 +238,15 @@ def run_sync(env, counter):
     if not match:
         raise BenchError(f"unexpected sync_distributions output: {done.stdout.strip()[-500:]!r}")
     count, calls, own = int(match[1]), int(match[2] or -1), float(match[3])
-    return {"seconds": seconds, "count": count, "calls": calls, "requests": len(requests),
-            "queries": requests, "server": server, "inside": own}
+    return {
+        "seconds": seconds,
+        "count": count,
+        "calls": calls,
+        "requests": len(requests),
+        "queries": requests,
+        "server": server,
+        "inside": own,
+    }
 
 
 def run_cli(endpoint, env, counter, debug=False):
@@ -280,15 +313,18 @@ def bench(args, cli_version, counter, endpoint, tmp):
     database_url = f"sqlite:///{tmp}/bench.sqlite3"
     sync_env = child_env(endpoint, database_url)
     cli_env = child_env(endpoint)
-    migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=PROJECT, env=sync_env,
-                             capture_output=True, text=True)
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"], cwd=PROJECT, env=sync_env, capture_output=True, text=True
+    )
     if migrate.returncode != 0:
         raise BenchError(f"migrate failed: {migrate.stderr.strip()[-2000:]}")
 
     # Once with --debug, untimed: the CLI's own count of its ListDistributions requests.
     debug = run_cli(endpoint, cli_env, counter, debug=True)
-    log(f"aws --debug: {debug['debug_requests']} ListDistributions request(s) logged, "
-        f"{debug['requests']} seen by the server")
+    log(
+        f"aws --debug: {debug['debug_requests']} ListDistributions request(s) logged, "
+        f"{debug['requests']} seen by the server"
+    )
 
     for w in range(args.warmup):
         log(f"warm-up {w + 1}/{args.warmup}")
@@ -337,27 +373,41 @@ def bench(args, cli_version, counter, endpoint, tmp):
 
     print()
     print(f"Date:     {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
-    print(f"Machine:  {os.cpu_count()} CPU(s) (nproc {len(os.sched_getaffinity(0))}), {platform.platform()}, "
-          f"Python {platform.python_version()}")
-    print(f"Versions: {cli_version}; boto3 {version('boto3')}, moto {version('moto')}, Django {version('django')} "
-          f"(console)")
-    print(f"Server:   moto {endpoint}, {n} distributions (3 origins, 4 cache behaviors each), "
-          f"created in {create_seconds:.1f} s (not measured)")
-    print(f"Pages:    moto returns {page_size} per page → ceil({n}/{page_size}) = {pages} page(s); "
-          f"MaxItems sent by console: {param(sync_queries, 'MaxItems')}, by CLI: {param(cli_queries, 'MaxItems')}; "
-          f"CLI --debug run logged {debug['debug_requests']} ListDistributions request(s)")
-    print(f"Rounds:   {args.rounds} timed (+{args.warmup} warm-up), alternating; wall clock of the whole process; "
-          f"'moto s' = median time the server spent answering that run's ListDistributions pages")
+    print(
+        f"Machine:  {os.cpu_count()} CPU(s) (nproc {len(os.sched_getaffinity(0))}), {platform.platform()}, "
+        f"Python {platform.python_version()}"
+    )
+    print(
+        f"Versions: {cli_version}; boto3 {version('boto3')}, moto {version('moto')}, Django {version('django')} "
+        f"(console)"
+    )
+    print(
+        f"Server:   moto {endpoint}, {n} distributions (3 origins, 4 cache behaviors each), "
+        f"created in {create_seconds:.1f} s (not measured)"
+    )
+    print(
+        f"Pages:    moto returns {page_size} per page → ceil({n}/{page_size}) = {pages} page(s); "
+        f"MaxItems sent by console: {param(sync_queries, 'MaxItems')}, by CLI: {param(cli_queries, 'MaxItems')}; "
+        f"CLI --debug run logged {debug['debug_requests']} ListDistributions request(s)"
+    )
+    print(
+        f"Rounds:   {args.rounds} timed (+{args.warmup} warm-up), alternating; wall clock of the whole process; "
+        f"'moto s' = median time the server spent answering that run's ListDistributions pages"
+    )
     print()
     print(f"| {'command':<33} | median s | min s | max s | of which moto s | API calls / pages |")
     print(f"|{'-' * 35}|---------:|------:|------:|----------------:|------------------:|")
     for name, median, low, high, server, calls in rows:
         print(f"| {name:<33} | {median:>8.2f} | {low:>5.2f} | {high:>5.2f} | {server:>15.2f} | {calls:>17} |")
     print()
-    print(f"Ratio console/CLI (medians): {ratio:.2f}×  (console's own timer, inside the process: median {inside:.2f} s)")
+    print(
+        f"Ratio console/CLI (medians): {ratio:.2f}×  (console's own timer, inside the process: median {inside:.2f} s)"
+    )
     calls_ok = sync_calls == [pages] and cli_pages == [pages]
-    print(f"Target calls == pages ({pages}): {'MET' if calls_ok else 'NOT MET'} "
-          f"(console {'/'.join(map(str, sync_calls))}, CLI {'/'.join(map(str, cli_pages))})")
+    print(
+        f"Target calls == pages ({pages}): {'MET' if calls_ok else 'NOT MET'} "
+        f"(console {'/'.join(map(str, sync_calls))}, CLI {'/'.join(map(str, cli_pages))})"
+    )
     print(f"Target ratio <= {TARGET_RATIO}: {'MET' if ratio <= TARGET_RATIO else 'NOT MET'} ({ratio:.2f})")
     if errors:
         print()

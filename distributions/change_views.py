@@ -1,10 +1,10 @@
 """Changes beyond the viewer protocol policy: precedence and origins, through the same review and push."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.conf import settings
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import access, publish
@@ -27,8 +27,22 @@ def _moved(order, move):
     return order
 
 
-def _submit_reviewed(request, distribution_id, snapshot, after, change_review, *, action, summary, confirm,
-                     done, done_url, unchanged="Nothing changed.", refused="", note=""):
+def _submit_reviewed(
+    request,
+    distribution_id,
+    snapshot,
+    after,
+    change_review,
+    *,
+    action,
+    summary,
+    confirm,
+    done,
+    done_url,
+    unchanged="Nothing changed.",
+    refused="",
+    note="",
+):
     """The checks every reviewed change shares, then the push (or the change request).
 
     Returns ``(response, error)``: a response when the change went through or
@@ -50,7 +64,9 @@ def _submit_reviewed(request, distribution_id, snapshot, after, change_review, *
         context = {"distribution": mirrored(distribution_id), "conflict": conflict, "restart_url": request.path}
         return render(request, "distributions/conflict.html", context, status=409), ""
     if outcome == "submitted":
-        messages.success(request, f"Change request #{change.pk} submitted: an Approver must approve it before it is pushed.")
+        messages.success(
+            request, f"Change request #{change.pk} submitted: an Approver must approve it before it is pushed."
+        )
         return redirect("distributions:distribution_history", distribution_id=distribution_id), ""
     messages.success(request, done)
     if note:
@@ -79,7 +95,12 @@ def behavior_order(request, distribution_id):
     status = 400 if error else 200
     if request.method == "POST" and not error:
         response, error = _submit_reviewed(
-            request, distribution_id, snapshot, after, change_review, action="reorder",
+            request,
+            distribution_id,
+            snapshot,
+            after,
+            change_review,
+            action="reorder",
             summary="Change precedence: " + ", ".join(order),
             confirm="Confirm that the cache behaviors are listed in the order you want CloudFront to evaluate them in.",
             unchanged="The order is unchanged: move a behavior first.",
@@ -118,8 +139,10 @@ def origin_edit(request, distribution_id, origin_id):
         raise Http404(f"Distribution {distribution_id} has no origin {origin_id!r}.")
     if not origin.get("CustomOriginConfig"):
         return render_error(
-            request, f"Origin {origin_id} is an S3 origin: CloudFront reaches it with the viewer's protocol, "
-            "and it has no origin protocol policy to edit.", 400,
+            request,
+            f"Origin {origin_id} is an S3 origin: CloudFront reaches it with the viewer's protocol, "
+            "and it has no origin protocol policy to edit.",
+            400,
         )
     data = request.POST if request.method == "POST" else request.GET
     policy = data.get("protocol_policy") or cfg.origin_protocol_policy(origin)
@@ -135,17 +158,24 @@ def origin_edit(request, distribution_id, origin_id):
     if request.method == "POST" and not error:
         to_https = policy == "https-only" and cfg.origin_protocol_policy(origin) != "https-only"
         response, error = _submit_reviewed(
-            request, distribution_id, snapshot, after, change_review, action="origin",
+            request,
+            distribution_id,
+            snapshot,
+            after,
+            change_review,
+            action="origin",
             summary=f"Origin {origin_id}: protocol policy {policy}, minimum SSL protocol {minimum}",
             confirm="Confirm that the cache behaviors route requests to the correct origins.",
             unchanged="Nothing changed: choose another protocol policy or minimum SSL protocol.",
             done=f"Origin {origin_id} updated. The change is deploying (In Progress).",
             # After HTTP -> HTTPS, offer to invalidate what edges fetched over HTTP.
             done_url=reverse("distributions:distribution_invalidations", args=[distribution_id]) + "?paths=/*"
-            if to_https else reverse("distributions:distribution_origins", args=[distribution_id]),
+            if to_https
+            else reverse("distributions:distribution_origins", args=[distribution_id]),
             note="CloudFront now fetches from this origin over HTTPS only. Edge locations may still hold objects "
             "fetched over HTTP, and serve them whatever protocol viewers use: invalidate /* to replace them."
-            if to_https else "",
+            if to_https
+            else "",
         )
         if response:
             return response
@@ -240,7 +270,11 @@ def distribution_settings_edit(request, distribution_id):
     else:
         try:
             after = cfg.set_viewer_certificate(
-                snapshot.config, aliases_text.splitlines(), certificate or None, kind, method,
+                snapshot.config,
+                aliases_text.splitlines(),
+                certificate or None,
+                kind,
+                method,
                 policy if certificate else "TLSv1",
             )
             cfg.validate(after)
@@ -249,14 +283,23 @@ def distribution_settings_edit(request, distribution_id):
     names_before = backend.certificate_names(cfg.certificate_reference(snapshot.config))
     names_after = backend.certificate_names(cfg.certificate_reference(after))
     change_review = review(snapshot.config, after, names_before, names_after)
-    uncovered = [f for f in change_review.findings_after if f.code in ("alias-not-covered", "default-certificate-with-aliases")]
+    uncovered = [
+        f for f in change_review.findings_after if f.code in ("alias-not-covered", "default-certificate-with-aliases")
+    ]
     acknowledged = data.getlist("acknowledge")
     status = 400 if error else 200
     if request.method == "POST" and not error:
         response, error = _submit_reviewed(
-            request, distribution_id, snapshot, after, change_review, action="certificate",
-            summary="Alternate domain names: " + (", ".join(cfg.aliases(after)) or "none")
-            + "; certificate: " + (cfg.certificate_reference(after) or "default *.cloudfront.net"),
+            request,
+            distribution_id,
+            snapshot,
+            after,
+            change_review,
+            action="certificate",
+            summary="Alternate domain names: "
+            + (", ".join(cfg.aliases(after)) or "none")
+            + "; certificate: "
+            + (cfg.certificate_reference(after) or "default *.cloudfront.net"),
             confirm="Confirm that you reviewed the alternate domain names and the certificate.",
             refused="Refused: " + " ".join(f.message for f in uncovered) if uncovered else "",
             done="Settings saved. The change is deploying (In Progress).",
@@ -304,7 +347,8 @@ def certificate_create(request):
     try:
         if request.POST.get("kind") == "import":
             certificate = import_certificate(
-                request.POST.get("certificate_pem", ""), request.POST.get("private_key_pem", ""),
+                request.POST.get("certificate_pem", ""),
+                request.POST.get("private_key_pem", ""),
                 request.POST.get("chain_pem") or None,
             )
         else:

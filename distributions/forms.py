@@ -25,7 +25,9 @@ class ViewerProtocolPolicyForm(forms.Form):
             "invalid_choice": "There is no cache behavior with the path pattern %(value)s in this distribution.",
         },
     )
-    etag = forms.CharField(widget=forms.HiddenInput, error_messages={"required": "The edit lost its version (ETag); start again."})
+    etag = forms.CharField(
+        widget=forms.HiddenInput, error_messages={"required": "The edit lost its version (ETag); start again."}
+    )
     confirm_path_patterns = forms.BooleanField(
         label="The path pattern in each cache behavior applies only to the requests that you want viewers to use HTTPS for.",
         error_messages={"required": "Confirm that the path patterns apply only to the intended requests."},

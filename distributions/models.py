@@ -125,9 +125,7 @@ class CacheBehavior(models.Model):
         ordering = ["distribution", "precedence"]
         constraints = [
             models.UniqueConstraint(fields=["distribution", "precedence"], name="behavior_precedence_unique"),
-            models.UniqueConstraint(
-                fields=["distribution"], condition=Q(is_default=True), name="one_default_behavior"
-            ),
+            models.UniqueConstraint(fields=["distribution"], condition=Q(is_default=True), name="one_default_behavior"),
         ]
 
     def __str__(self):
@@ -190,7 +188,9 @@ class SimulatedInvalidation(models.Model):
     class Meta:
         ordering = ["-create_time", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["distribution_id", "caller_reference"], name="invalidation_reference_unique"),
+            models.UniqueConstraint(
+                fields=["distribution_id", "caller_reference"], name="invalidation_reference_unique"
+            ),
         ]
 
     def __str__(self):

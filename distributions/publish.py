@@ -27,7 +27,6 @@ from .models import (
     Origin,
 )
 
-
 SNAPSHOT_LIFETIME = timedelta(days=7)
 
 
@@ -63,8 +62,19 @@ def _timestamp(value):
 
 
 MIRRORED_FIELDS = [
-    "arn", "domain_name", "comment", "aliases", "aliases_text", "status", "enabled", "last_modified",
-    "price_class", "http_version", "default_root_object", "certificate", "synced_at",
+    "arn",
+    "domain_name",
+    "comment",
+    "aliases",
+    "aliases_text",
+    "status",
+    "enabled",
+    "last_modified",
+    "price_class",
+    "http_version",
+    "default_root_object",
+    "certificate",
+    "synced_at",
 ]
 
 
@@ -105,7 +115,9 @@ def mirror_many(distributions, etags=None):
         return all_ids
     ids = [row.id for row in rows]
     Distribution.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["id"],
+        rows,
+        update_conflicts=True,
+        unique_fields=["id"],
         update_fields=MIRRORED_FIELDS + (["etag"] if etags else []),
     )
     Origin.objects.filter(distribution_id__in=ids).delete()
@@ -254,8 +266,9 @@ def _who(user):
     return {"user": None, "username": "(command line)"}
 
 
-def push_config(distribution_id, config_before, etag, edited, *, action, summary, user=None, backend=None,
-                change_request=None):
+def push_config(
+    distribution_id, config_before, etag, edited, *, action, summary, user=None, backend=None, change_request=None
+):
     """Send ``edited`` (made from ``config_before``) with IfMatch = ``etag``, and record the attempt.
 
     Every attempt leaves an AuditEntry: pushed, conflict or error, with the
@@ -282,7 +295,10 @@ def push_config(distribution_id, config_before, etag, edited, *, action, summary
             distribution_id=distribution_id, etag=current_etag, defaults={"config": current}
         )
         AuditEntry.objects.create(
-            **record, outcome=AuditOutcome.CONFLICT, etag_after=current_etag, error_code=exc.code,
+            **record,
+            outcome=AuditOutcome.CONFLICT,
+            etag_after=current_etag,
+            error_code=exc.code,
             error_message=exc.message,
         )
         sync_distribution(distribution_id, backend)
@@ -290,7 +306,10 @@ def push_config(distribution_id, config_before, etag, edited, *, action, summary
     except BackendError as exc:
         Distribution.objects.filter(pk=distribution_id).update(last_error=f"{exc.code}: {exc.message}")
         AuditEntry.objects.create(
-            **record, outcome=AuditOutcome.ERROR, error_code=exc.code, error_message=exc.message,
+            **record,
+            outcome=AuditOutcome.ERROR,
+            error_code=exc.code,
+            error_message=exc.message,
             request_id=getattr(exc, "request_id", "") or "",
         )
         raise
@@ -332,8 +351,14 @@ def set_viewer_protocol_policy(distribution_id, path_patterns, policy, etag, bac
     """
     snapshot, edited, summary = edit_viewer_protocol_policy(distribution_id, path_patterns, policy, etag)
     return push_config(
-        distribution_id, snapshot.config, snapshot.etag, edited, action="viewer-protocol-policy", summary=summary,
-        user=user, backend=backend,
+        distribution_id,
+        snapshot.config,
+        snapshot.etag,
+        edited,
+        action="viewer-protocol-policy",
+        summary=summary,
+        user=user,
+        backend=backend,
     )
 
 
@@ -350,13 +375,24 @@ def submit_change(user, distribution_id, config_before, etag, edited, summary):
     """Record an Operator's Yes, Edit as a change request for an Approver; nothing is pushed."""
     with transaction.atomic():
         request = ChangeRequest.objects.create(
-            distribution_id=distribution_id, author=user, summary=summary[:500], etag=etag,
-            config_before=config_before, config_after=edited,
+            distribution_id=distribution_id,
+            author=user,
+            summary=summary[:500],
+            etag=etag,
+            config_before=config_before,
+            config_after=edited,
         )
         AuditEntry.objects.create(
-            **_who(user), distribution_id=distribution_id, action="change-request", summary=summary[:500],
-            changes=[list(c) for c in cfg.diff(config_before, edited)], config_before=config_before,
-            config_after=edited, etag_before=etag, outcome=AuditOutcome.SUBMITTED, change_request=request,
+            **_who(user),
+            distribution_id=distribution_id,
+            action="change-request",
+            summary=summary[:500],
+            changes=[list(c) for c in cfg.diff(config_before, edited)],
+            config_before=config_before,
+            config_after=edited,
+            etag_before=etag,
+            outcome=AuditOutcome.SUBMITTED,
+            change_request=request,
         )
     return request
 
@@ -392,8 +428,13 @@ def approve(user, request):
     if not claimed:
         raise EditError("This change request is no longer waiting for approval.", "InvalidState")
     AuditEntry.objects.create(
-        **_who(user), distribution_id=request.distribution_id, action="change-request", summary=request.summary,
-        etag_before=request.etag, outcome=AuditOutcome.APPROVED, change_request=request,
+        **_who(user),
+        distribution_id=request.distribution_id,
+        action="change-request",
+        summary=request.summary,
+        etag_before=request.etag,
+        outcome=AuditOutcome.APPROVED,
+        change_request=request,
     )
     push_change_request.enqueue(request.pk)
     request.refresh_from_db()
@@ -416,8 +457,15 @@ def apply_change_request(request_pk, backend=None):
     approver = request.decided_by
     try:
         push_config(
-            request.distribution_id, request.config_before, request.etag, request.config_after,
-            action="change-request", summary=request.summary, user=approver, backend=backend, change_request=request,
+            request.distribution_id,
+            request.config_before,
+            request.etag,
+            request.config_after,
+            action="change-request",
+            summary=request.summary,
+            user=approver,
+            backend=backend,
+            change_request=request,
         )
     except EditConflict:
         ChangeRequest.objects.filter(pk=request.pk).update(
@@ -425,8 +473,13 @@ def apply_change_request(request_pk, backend=None):
             reason="The distribution changed after this request was reviewed; start again from the current configuration.",
         )
         AuditEntry.objects.create(
-            **_who(approver), distribution_id=request.distribution_id, action="change-request",
-            summary=request.summary, etag_before=request.etag, outcome=AuditOutcome.RETURNED, change_request=request,
+            **_who(approver),
+            distribution_id=request.distribution_id,
+            action="change-request",
+            summary=request.summary,
+            etag_before=request.etag,
+            outcome=AuditOutcome.RETURNED,
+            change_request=request,
         )
         return ChangeRequestState.DRAFT
     except BackendError as exc:
@@ -449,8 +502,14 @@ def reject(user, request, reason):
     if not claimed:
         raise EditError("This change request is no longer waiting for approval.", "InvalidState")
     AuditEntry.objects.create(
-        **_who(user), distribution_id=request.distribution_id, action="change-request", summary=request.summary,
-        etag_before=request.etag, outcome=AuditOutcome.REJECTED, change_request=request, error_message=reason[:2000],
+        **_who(user),
+        distribution_id=request.distribution_id,
+        action="change-request",
+        summary=request.summary,
+        etag_before=request.etag,
+        outcome=AuditOutcome.REJECTED,
+        change_request=request,
+        error_message=reason[:2000],
     )
 
 
@@ -490,13 +549,21 @@ def create_invalidation(distribution_id, text, user=None, backend=None):
         created = backend.create_invalidation(distribution_id, paths, reference)
     except BackendError as exc:
         AuditEntry.objects.create(
-            **_who(user), distribution_id=distribution_id, action="invalidation", summary=f"Invalidate {', '.join(paths)}"[:500],
-            outcome=AuditOutcome.ERROR, error_code=exc.code, error_message=exc.message,
+            **_who(user),
+            distribution_id=distribution_id,
+            action="invalidation",
+            summary=f"Invalidate {', '.join(paths)}"[:500],
+            outcome=AuditOutcome.ERROR,
+            error_code=exc.code,
+            error_message=exc.message,
         )
         raise
     AuditEntry.objects.create(
-        **_who(user), distribution_id=distribution_id, action="invalidation",
-        summary=f"Invalidation {created['Id']}: {', '.join(paths)}"[:500], outcome=AuditOutcome.PUSHED,
+        **_who(user),
+        distribution_id=distribution_id,
+        action="invalidation",
+        summary=f"Invalidation {created['Id']}: {', '.join(paths)}"[:500],
+        outcome=AuditOutcome.PUSHED,
     )
     if created.get("Status") != "Completed":
         from .tasks import follow_invalidation

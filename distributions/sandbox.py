@@ -64,25 +64,33 @@ def _custom_origin(origin_id, domain, policy, origin_path="", read_timeout=30):
     }
 
 
-def _behavior(target, policy, methods=GET_HEAD, pattern=None,
-              cache_policy=CACHING_OPTIMIZED, origin_request_policy=None,
-              compress=True):
+def _behavior(
+    target,
+    policy,
+    methods=GET_HEAD,
+    pattern=None,
+    cache_policy=CACHING_OPTIMIZED,
+    origin_request_policy=None,
+    compress=True,
+):
     """A cache behavior; the default behavior when ``pattern`` is None."""
     cached = GET_HEAD_OPTIONS if "OPTIONS" in methods else GET_HEAD
     behavior = {} if pattern is None else {"PathPattern": pattern}
-    behavior.update({
-        "TargetOriginId": target,
-        "TrustedSigners": {"Enabled": False, "Quantity": 0},
-        "TrustedKeyGroups": {"Enabled": False, "Quantity": 0},
-        "ViewerProtocolPolicy": policy,
-        "AllowedMethods": dict(_items(methods), CachedMethods=_items(cached)),
-        "SmoothStreaming": False,
-        "Compress": compress,
-        "LambdaFunctionAssociations": _items(),
-        "FunctionAssociations": _items(),
-        "FieldLevelEncryptionId": "",
-        "CachePolicyId": cache_policy,
-    })
+    behavior.update(
+        {
+            "TargetOriginId": target,
+            "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            "TrustedKeyGroups": {"Enabled": False, "Quantity": 0},
+            "ViewerProtocolPolicy": policy,
+            "AllowedMethods": dict(_items(methods), CachedMethods=_items(cached)),
+            "SmoothStreaming": False,
+            "Compress": compress,
+            "LambdaFunctionAssociations": _items(),
+            "FunctionAssociations": _items(),
+            "FieldLevelEncryptionId": "",
+            "CachePolicyId": cache_policy,
+        }
+    )
     if origin_request_policy:
         behavior["OriginRequestPolicyId"] = origin_request_policy
     return behavior
@@ -109,14 +117,22 @@ def _acm_certificate(cert_uuid):
 
 
 def _logging(bucket="", prefix=""):
-    return {"Enabled": bool(bucket), "IncludeCookies": False,
-            "Bucket": bucket, "Prefix": prefix}
+    return {"Enabled": bool(bucket), "IncludeCookies": False, "Bucket": bucket, "Prefix": prefix}
 
 
-def _distribution(reference, comment, origins, default_behavior,
-                  behaviors=(), aliases=(), default_root_object="",
-                  certificate=None, logging=None,
-                  price_class="PriceClass_All", enabled=True):
+def _distribution(
+    reference,
+    comment,
+    origins,
+    default_behavior,
+    behaviors=(),
+    aliases=(),
+    default_root_object="",
+    certificate=None,
+    logging=None,
+    price_class="PriceClass_All",
+    enabled=True,
+):
     return {
         "CallerReference": reference,
         "Aliases": _items(aliases),
@@ -167,10 +183,8 @@ def _api():
         ],
         default_behavior=_behavior(api, "allow-all", GET_HEAD_OPTIONS),
         behaviors=[
-            _behavior(api, "redirect-to-https", ALL_METHODS, "/api/*",
-                      CACHING_DISABLED, ALL_VIEWER_EXCEPT_HOST_HEADER),
-            _behavior(api, "allow-all", ALL_METHODS, "/v1/orders/*",
-                      CACHING_DISABLED, ALL_VIEWER_EXCEPT_HOST_HEADER),
+            _behavior(api, "redirect-to-https", ALL_METHODS, "/api/*", CACHING_DISABLED, ALL_VIEWER_EXCEPT_HOST_HEADER),
+            _behavior(api, "allow-all", ALL_METHODS, "/v1/orders/*", CACHING_DISABLED, ALL_VIEWER_EXCEPT_HOST_HEADER),
             _behavior(assets, "redirect-to-https", GET_HEAD, "/static/*"),
         ],
     )
@@ -185,14 +199,20 @@ def _alias_site():
             _custom_origin(main, "origin.example.com", "match-viewer"),
             _custom_origin(blog, "legacy-blog.example.net", "http-only"),
         ],
-        default_behavior=_behavior(main, "redirect-to-https", GET_HEAD_OPTIONS,
-                                   origin_request_policy=ALL_VIEWER_EXCEPT_HOST_HEADER),
+        default_behavior=_behavior(
+            main, "redirect-to-https", GET_HEAD_OPTIONS, origin_request_policy=ALL_VIEWER_EXCEPT_HOST_HEADER
+        ),
         behaviors=[
-            _behavior(blog, "redirect-to-https", ALL_METHODS, "/blog/wp-admin/*",
-                      CACHING_DISABLED, ALL_VIEWER_EXCEPT_HOST_HEADER),
+            _behavior(
+                blog,
+                "redirect-to-https",
+                ALL_METHODS,
+                "/blog/wp-admin/*",
+                CACHING_DISABLED,
+                ALL_VIEWER_EXCEPT_HOST_HEADER,
+            ),
             _behavior(blog, "allow-all", GET_HEAD, "/blog/*"),
-            _behavior(blog, "allow-all", ALL_METHODS, "*.php",
-                      CACHING_DISABLED, ALL_VIEWER_EXCEPT_HOST_HEADER),
+            _behavior(blog, "allow-all", ALL_METHODS, "*.php", CACHING_DISABLED, ALL_VIEWER_EXCEPT_HOST_HEADER),
             _behavior(main, "allow-all", GET_HEAD, "/assets/*"),
         ],
         aliases=["www.example.com", "example.com"],
@@ -220,8 +240,7 @@ def _large_catalog():
         page("/cart/*", "https-only", ALL_METHODS, CACHING_DISABLED),
         page("/checkout/*", "https-only", ALL_METHODS, CACHING_DISABLED),
         page("/account/*", "redirect-to-https", ALL_METHODS, CACHING_DISABLED),
-        _behavior(api, "https-only", ALL_METHODS, "/api/v2/*",
-                  CACHING_DISABLED, ALL_VIEWER_EXCEPT_HOST_HEADER),
+        _behavior(api, "https-only", ALL_METHODS, "/api/v2/*", CACHING_DISABLED, ALL_VIEWER_EXCEPT_HOST_HEADER),
         asset("/img/*.jpg"),
         asset("/img/*.png"),
         asset("/img/*.webp"),

@@ -41,8 +41,14 @@ def request_test(request):
         request,
         "distributions/request_test.html",
         {
-            "method": method, "url": url, "http_version": http_version, "methods": viewer.METHODS,
-            "http_versions": HTTP_VERSIONS, "result": result, "error": error, "distributions": visible,
+            "method": method,
+            "url": url,
+            "http_version": http_version,
+            "methods": viewer.METHODS,
+            "http_versions": HTTP_VERSIONS,
+            "result": result,
+            "error": error,
+            "distributions": visible,
         },
         status=400 if error else 200,
     )

@@ -16,8 +16,18 @@ from .views import handles_backend_errors, mirrored, open_edit, render_error, re
 
 PAGE_SIZE = 25
 CSV_FIELDS = (
-    "at", "username", "distribution_id", "action", "outcome", "summary", "etag_before", "etag_after",
-    "error_code", "error_message", "request_id", "change_request_id",
+    "at",
+    "username",
+    "distribution_id",
+    "action",
+    "outcome",
+    "summary",
+    "etag_before",
+    "etag_after",
+    "error_code",
+    "error_message",
+    "request_id",
+    "change_request_id",
 )
 
 
@@ -115,7 +125,9 @@ def change_request_list(request):
 
 def _change_request(request, pk):
     change = ChangeRequest.objects.filter(pk=pk).select_related("author", "decided_by").first()
-    if change is None or not (access.can_view(request.user, change.distribution_id) or change.author_id == request.user.pk):
+    if change is None or not (
+        access.can_view(request.user, change.distribution_id) or change.author_id == request.user.pk
+    ):
         raise Http404("No such change request.")
     return change
 
@@ -131,7 +143,8 @@ def change_request_detail(request, pk):
             "change": change,
             "changes": cfg.diff(change.config_before, change.config_after),
             "behavior_rows": [
-                (behavior, policies_before.get(behavior.path_pattern)) for behavior in cfg.behaviors(change.config_after)
+                (behavior, policies_before.get(behavior.path_pattern))
+                for behavior in cfg.behaviors(change.config_after)
             ],
             "origins": cfg.origins(change.config_after),
             "can_approve": access.can_approve(request.user, change),
@@ -147,7 +160,9 @@ def change_request_decide(request, pk):
         return render_error(request, "Nobody approves or rejects their own change request.", 403, "Not your decision")
     if not access.can_approve(request.user, change):
         return render_error(
-            request, "Only an Approver of this distribution's team can decide on a submitted request.", 403,
+            request,
+            "Only an Approver of this distribution's team can decide on a submitted request.",
+            403,
             "Not your decision",
         )
     decision = request.POST.get("decision")
@@ -164,8 +179,10 @@ def change_request_decide(request, pk):
                 )
             elif change.state == ChangeRequestState.FAILED:
                 return render_error(
-                    request, f"Change request #{change.pk} was approved but CloudFront refused it: {change.reason}",
-                    400, "CloudFront refused the request",
+                    request,
+                    f"Change request #{change.pk} was approved but CloudFront refused it: {change.reason}",
+                    400,
+                    "CloudFront refused the request",
                 )
             else:
                 messages.success(request, f"Change request #{change.pk} approved; a worker is pushing it.")
@@ -203,11 +220,18 @@ def history_restore(request, distribution_id, entry_id):
         summary = f"Restore the configuration from before change #{entry.pk} ({entry.summary})"
         try:
             if access.approval_required(request.user, distribution_id):
-                change = publish.submit_change(request.user, distribution_id, snapshot.config, snapshot.etag, target, summary)
+                change = publish.submit_change(
+                    request.user, distribution_id, snapshot.config, snapshot.etag, target, summary
+                )
                 messages.success(request, f"Change request #{change.pk} submitted for approval.")
             else:
                 publish.push_config(
-                    distribution_id, snapshot.config, snapshot.etag, target, action="rollback", summary=summary,
+                    distribution_id,
+                    snapshot.config,
+                    snapshot.etag,
+                    target,
+                    action="rollback",
+                    summary=summary,
                     user=request.user,
                 )
                 messages.success(request, f"Restored: {summary}. The change is deploying (In Progress).")

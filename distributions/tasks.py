@@ -80,8 +80,11 @@ def poll_invalidation(distribution_id, invalidation_id, attempt=0):
         status = next((i["Status"] for i in invalidations if i["Id"] == invalidation_id), "gone")
     if status == "Completed":
         AuditEntry.objects.create(
-            username="(console worker)", distribution_id=distribution_id, action="invalidation",
-            summary=f"Invalidation {invalidation_id} completed", outcome=AuditOutcome.COMPLETED,
+            username="(console worker)",
+            distribution_id=distribution_id,
+            action="invalidation",
+            summary=f"Invalidation {invalidation_id} completed",
+            outcome=AuditOutcome.COMPLETED,
         )
     elif status != "gone" and attempt < MAX_POLLS and can_defer():
         run_after = timezone.now() + timedelta(seconds=poll_delay(attempt))

@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -23,9 +23,9 @@ from . import access, publish
 from .backends.base import BackendError, NoSuchDistribution, get_backend
 from .cloudfront import config as cfg
 from .cloudfront import patterns, viewer
+from .cloudfront.checklist import check
 from .forms import ViewerProtocolPolicyForm
 from .models import Distribution
-from .cloudfront.checklist import check
 from .review import review
 
 PAGE_SIZE = 20
@@ -148,7 +148,10 @@ def distribution_refresh(request):
     if not access.is_admin(request.user):
         return render_error(request, "Only Admins can refresh the whole fleet.", 403, "You cannot refresh the fleet")
     count = publish.sync_all()
-    messages.success(request, f"Mirrored {count} distribution(s) from {'AWS' if settings.CONSOLE_BACKEND == 'aws' else 'the simulator'}.")
+    messages.success(
+        request,
+        f"Mirrored {count} distribution(s) from {'AWS' if settings.CONSOLE_BACKEND == 'aws' else 'the simulator'}.",
+    )
     return redirect("distributions:distribution_list")
 
 
@@ -290,7 +293,7 @@ def behavior_edit(request, distribution_id):
     distribution = mirrored(distribution_id)
     data = request.POST if request.method == "POST" else request.GET
     known = {b.path_pattern for b in cfg.behaviors(snapshot.config)}
-    chosen = [p for p in dict.fromkeys(data.getlist("behavior"))]
+    chosen = list(dict.fromkeys(data.getlist("behavior")))
     if request.method != "POST":
         if not chosen:
             return render_error(request, "Choose a cache behavior on the Behaviors tab, then choose Edit.", 400)
@@ -310,7 +313,9 @@ def behavior_edit(request, distribution_id):
     form = ViewerProtocolPolicyForm(request.POST, config=snapshot.config)
     acknowledged = request.POST.getlist("acknowledge")
     if form.is_valid():
-        edited = cfg.set_viewer_protocol_policy(snapshot.config, form.cleaned_data["behavior"], form.cleaned_data["policy"])
+        edited = cfg.set_viewer_protocol_policy(
+            snapshot.config, form.cleaned_data["behavior"], form.cleaned_data["policy"]
+        )
         if review(snapshot.config, edited).unacknowledged(acknowledged):
             form.add_error(None, "This change adds checklist errors: acknowledge each one, or change your edit.")
     if form.is_valid():
@@ -319,8 +324,13 @@ def behavior_edit(request, distribution_id):
                 distribution_id, form.cleaned_data["behavior"], form.cleaned_data["policy"], snapshot.etag
             )
             outcome, change = publish.push_or_submit(
-                request.user, distribution_id, snapshot.config, snapshot.etag, edited,
-                action="viewer-protocol-policy", summary=summary,
+                request.user,
+                distribution_id,
+                snapshot.config,
+                snapshot.etag,
+                edited,
+                action="viewer-protocol-policy",
+                summary=summary,
             )
             if outcome == "submitted":
                 messages.success(
@@ -339,7 +349,9 @@ def behavior_edit(request, distribution_id):
                     "conflict": conflict,
                     "restart_url": reverse("distributions:behavior_edit", args=[distribution_id])
                     + "?"
-                    + urlencode({"behavior": form.cleaned_data["behavior"], "policy": form.cleaned_data["policy"]}, doseq=True),
+                    + urlencode(
+                        {"behavior": form.cleaned_data["behavior"], "policy": form.cleaned_data["policy"]}, doseq=True
+                    ),
                 },
                 status=200 if request.htmx else 409,
             )

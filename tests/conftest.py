@@ -42,9 +42,7 @@ def make_distribution(simulator):
 @pytest.fixture
 def static_site(make_distribution):
     """The reference page's shape: /images/* and /css/* on one origin, everything allow-all."""
-    return make_distribution(
-        [("/images/*", "allow-all"), ("/css/*", "allow-all")], comment="Static site"
-    )
+    return make_distribution([("/images/*", "allow-all"), ("/css/*", "allow-all")], comment="Static site")
 
 
 @pytest.fixture

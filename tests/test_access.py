@@ -87,10 +87,18 @@ def world(make_distribution, simulator):
         pushed[whose] = AuditEntry.objects.get(distribution_id=distribution.id, outcome=AuditOutcome.PUSHED)
         snapshot = publish.begin_edit(distribution.id, simulator)
         _, edited, summary = publish.edit_viewer_protocol_policy(distribution.id, ["*"], "https-only", snapshot.etag)
-        requests[whose] = publish.submit_change(author, distribution.id, snapshot.config, snapshot.etag, edited, summary)
+        requests[whose] = publish.submit_change(
+            author, distribution.id, snapshot.config, snapshot.etag, edited, summary
+        )
     return SimpleNamespace(
-        red=red, blue=blue, distributions={"own": own, "other": other}, users=users, authors=authors,
-        pushed=pushed, requests=requests, simulator=simulator,
+        red=red,
+        blue=blue,
+        distributions={"own": own, "other": other},
+        users=users,
+        authors=authors,
+        pushed=pushed,
+        requests=requests,
+        simulator=simulator,
     )
 
 
@@ -98,28 +106,35 @@ def world(make_distribution, simulator):
 # (own team's distribution, other team's distribution) for each role, in ROLE_NAMES order:
 #                      viewer      operator    approver    appr+op     admin       superuser   no role
 MATRIX = {
-    "list":          ((200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200)),
-    "general":       ((200, 404), (200, 404), (200, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
-    "origins":       ((200, 404), (200, 404), (200, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
-    "behaviors":     ((200, 404), (200, 404), (200, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
-    "history":       ((200, 404), (200, 404), (200, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
-    "status":        ((200, 404), (200, 404), (200, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
-    "edit_get":      ((403, 404), (200, 404), (403, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
-    "edit_post":     ((403, 404), (302, 404), (403, 404), (302, 404), (302, 302), (302, 302), (404, 404)),
-    "order_get":     ((403, 404), (200, 404), (403, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
-    "origin_get":    ((403, 404), (200, 404), (403, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
-    "restore_get":   ((403, 404), (200, 404), (403, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
-    "restore_post":  ((403, 404), (302, 404), (403, 404), (302, 404), (302, 302), (302, 302), (404, 404)),
-    "activity":      ((200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200)),
-    "request":       ((200, 404), (200, 404), (200, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
-    "decide":        ((403, 404), (403, 404), (302, 404), (302, 404), (302, 302), (302, 302), (404, 404)),
+    "list": ((200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200)),
+    "general": ((200, 404), (200, 404), (200, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
+    "origins": ((200, 404), (200, 404), (200, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
+    "behaviors": ((200, 404), (200, 404), (200, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
+    "history": ((200, 404), (200, 404), (200, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
+    "status": ((200, 404), (200, 404), (200, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
+    "edit_get": ((403, 404), (200, 404), (403, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
+    "edit_post": ((403, 404), (302, 404), (403, 404), (302, 404), (302, 302), (302, 302), (404, 404)),
+    "order_get": ((403, 404), (200, 404), (403, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
+    "origin_get": ((403, 404), (200, 404), (403, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
+    "restore_get": ((403, 404), (200, 404), (403, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
+    "restore_post": ((403, 404), (302, 404), (403, 404), (302, 404), (302, 302), (302, 302), (404, 404)),
+    "activity": ((200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200)),
+    "request": ((200, 404), (200, 404), (200, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
+    "decide": ((403, 404), (403, 404), (302, 404), (302, 404), (302, 302), (302, 302), (404, 404)),
 }
 # Whether the distribution appears on the pages that list several (list, activity).
 #                      viewer          operator        approver        appr+op         admin         superuser     no role
-LISTED = dict(zip(ROLE_NAMES, [(True, False)] * 4 + [(True, True)] * 2 + [(False, False)]))
+LISTED = dict(zip(ROLE_NAMES, [(True, False)] * 4 + [(True, True)] * 2 + [(False, False)], strict=False))
 # Refresh (the whole fleet) is not about one distribution.
-REFRESH = {"viewer": 403, "operator": 403, "approver": 403, "approver+operator": 403, "admin": 302,
-           "superuser": 302, "no role": 403}
+REFRESH = {
+    "viewer": 403,
+    "operator": 403,
+    "approver": 403,
+    "approver+operator": 403,
+    "admin": 302,
+    "superuser": 302,
+    "no role": 403,
+}
 MUTATING = {"edit_post", "restore_post", "decide"}
 
 CASES = [
@@ -255,7 +270,10 @@ def test_a_member_of_two_teams_sees_both(client, world):
     client.force_login(operator)
     body = client.get(reverse("distributions:distribution_list")).content.decode()
     assert world.distributions["own"].id in body and world.distributions["other"].id in body
-    assert client.get(reverse("distributions:distribution_general", args=[world.distributions["other"].id])).status_code == 200
+    assert (
+        client.get(reverse("distributions:distribution_general", args=[world.distributions["other"].id])).status_code
+        == 200
+    )
 
 
 def test_the_list_filter_never_reveals_another_teams_distribution(client, world):

@@ -175,7 +175,9 @@ class TestSubmit:
 
     def test_a_restore_by_an_operator_also_waits_for_approval(self, client, team, approval_on, simulator):
         snapshot = publish.begin_edit(team.site.id, simulator)
-        publish.set_viewer_protocol_policy(team.site.id, ["/css/*"], "https-only", snapshot.etag, simulator, user=team.ada)
+        publish.set_viewer_protocol_policy(
+            team.site.id, ["/css/*"], "https-only", snapshot.etag, simulator, user=team.ada
+        )
         entry = AuditEntry.objects.get(outcome=AuditOutcome.PUSHED)
         client.force_login(team.olga)
         url = reverse("distributions:history_restore", args=[team.site.id, entry.pk])
@@ -311,7 +313,10 @@ class TestStaleRequest:
         assert submitted.state == ChangeRequestState.DRAFT
         assert "changed" in submitted.reason
         assert outcomes(submitted) == [
-            AuditOutcome.SUBMITTED, AuditOutcome.APPROVED, AuditOutcome.CONFLICT, AuditOutcome.RETURNED
+            AuditOutcome.SUBMITTED,
+            AuditOutcome.APPROVED,
+            AuditOutcome.CONFLICT,
+            AuditOutcome.RETURNED,
         ]
         conflict = AuditEntry.objects.get(change_request=submitted, outcome=AuditOutcome.CONFLICT)
         assert conflict.etag_before == submitted.etag and conflict.etag_after == meanwhile[1]

@@ -51,7 +51,10 @@ def stubbed():
 
 def client_error(stub, method, code, status, message="", expected_params=None):
     stub.add_client_error(
-        method, service_error_code=code, service_message=message or code, http_status_code=status,
+        method,
+        service_error_code=code,
+        service_message=message or code,
+        http_status_code=status,
         expected_params=expected_params,
     )
 
@@ -103,8 +106,14 @@ class TestWithMoto:
         etag = signed_in.get(edit, {"behavior": "/images/*"}).context["snapshot"].etag
         response = signed_in.post(
             edit,
-            {"etag": etag, "behavior": "/images/*", "policy": "redirect-to-https", "confirm_path_patterns": "on",
-             "confirm_order": "on", "confirm_origins": "on"},
+            {
+                "etag": etag,
+                "behavior": "/images/*",
+                "policy": "redirect-to-https",
+                "confirm_path_patterns": "on",
+                "confirm_order": "on",
+                "confirm_origins": "on",
+            },
         )
         assert response.status_code == 302
         config, _ = moto_backend.get_distribution_config(distribution_id)
@@ -156,8 +165,11 @@ class TestWithStubber:
         config = self.config_with_edge_code()
         expected = copy.deepcopy(config)
         expected["CacheBehaviors"]["Items"][0]["ViewerProtocolPolicy"] = "https-only"
-        stub.add_response("get_distribution_config", {"DistributionConfig": config, "ETag": "E2QWRUHEXAMPLE"},
-                          {"Id": "EDFDVBD6EXAMPLE"})
+        stub.add_response(
+            "get_distribution_config",
+            {"DistributionConfig": config, "ETag": "E2QWRUHEXAMPLE"},
+            {"Id": "EDFDVBD6EXAMPLE"},
+        )
         stub.add_response(
             "update_distribution",
             {"Distribution": self.distribution(expected, "InProgress"), "ETag": "E3NEWETAGEXAMPLE"},
@@ -165,7 +177,9 @@ class TestWithStubber:
         )
         with stub:
             snapshot = publish.begin_edit("EDFDVBD6EXAMPLE", backend)
-            row = publish.set_viewer_protocol_policy("EDFDVBD6EXAMPLE", ["/api/*"], "https-only", snapshot.etag, backend)
+            row = publish.set_viewer_protocol_policy(
+                "EDFDVBD6EXAMPLE", ["/api/*"], "https-only", snapshot.etag, backend
+            )
             stub.assert_no_pending_responses()
         assert row.status == "InProgress"
         assert row.etag == "E3NEWETAGEXAMPLE"
@@ -176,8 +190,13 @@ class TestWithStubber:
         theirs = copy.deepcopy(config)
         theirs["Comment"] = "changed in the AWS console"
         stub.add_response("get_distribution_config", {"DistributionConfig": config, "ETag": "EOLDETAG000001"})
-        client_error(stub, "update_distribution", "PreconditionFailed", 412,
-                     expected_params={"Id": "EDFDVBD6EXAMPLE", "IfMatch": "EOLDETAG000001", "DistributionConfig": ANY})
+        client_error(
+            stub,
+            "update_distribution",
+            "PreconditionFailed",
+            412,
+            expected_params={"Id": "EDFDVBD6EXAMPLE", "IfMatch": "EOLDETAG000001", "DistributionConfig": ANY},
+        )
         stub.add_response("get_distribution_config", {"DistributionConfig": theirs, "ETag": "ENEWETAG000002"})
         stub.add_response("get_distribution", {"Distribution": self.distribution(theirs), "ETag": "ENEWETAG000002"})
         with stub:

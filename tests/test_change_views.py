@@ -29,7 +29,9 @@ def begin(client, url):
 
 @pytest.fixture
 def catalog(make_distribution):
-    return make_distribution([("/product/*/reviews", "allow-all"), ("/product/*", "allow-all"), ("/img/*", "allow-all")])
+    return make_distribution(
+        [("/product/*/reviews", "allow-all"), ("/product/*", "allow-all"), ("/img/*", "allow-all")]
+    )
 
 
 class TestChangePrecedence:
@@ -54,12 +56,18 @@ class TestChangePrecedence:
         before = stored(catalog)
         response = signed_in.post(
             order_url(catalog),
-            {"etag": begin(signed_in, order_url(catalog)), "order": ["/img/*", "/product/*/reviews", "/product/*"], "confirm": "on"},
+            {
+                "etag": begin(signed_in, order_url(catalog)),
+                "order": ["/img/*", "/product/*/reviews", "/product/*"],
+                "confirm": "on",
+            },
         )
         assert response.status_code == 302
         after = stored(catalog)
         assert [b["PathPattern"] for b in after.config["CacheBehaviors"]["Items"]] == [
-            "/img/*", "/product/*/reviews", "/product/*"
+            "/img/*",
+            "/product/*/reviews",
+            "/product/*",
         ]
         assert after.etag != before.etag
         assert AuditEntry.objects.get(distribution_id=catalog.id).action == "reorder"
@@ -71,7 +79,7 @@ class TestChangePrecedence:
         assert response.status_code == 400
         assert b"acknowledge each one" in response.content
         assert stored(catalog).etag == etag
-        ids = [f"shadowed-behavior|/product/*/reviews||"]
+        ids = ["shadowed-behavior|/product/*/reviews||"]
         response = signed_in.post(order_url(catalog), {**data, "acknowledge": ids})
         assert response.status_code == 302
 
@@ -81,7 +89,10 @@ class TestChangePrecedence:
             ({"order": ["/img/*", "/product/*"]}, b"every cache behavior except the default exactly once"),
             ({"order": ["/img/*", "/product/*/reviews", "/nope/*"]}, b"every cache behavior"),
             ({"order": ["/product/*/reviews", "/product/*", "/img/*"]}, b"The order is unchanged"),
-            ({"order": ["/img/*", "/product/*/reviews", "/product/*"], "confirm": ""}, b"Confirm that the cache behaviors"),
+            (
+                {"order": ["/img/*", "/product/*/reviews", "/product/*"], "confirm": ""},
+                b"Confirm that the cache behaviors",
+            ),
         ],
     )
     def test_bad_input_changes_nothing(self, signed_in, catalog, data, message):
@@ -115,7 +126,9 @@ class TestEditOrigin:
         return make_distribution([("/blog/*", "redirect-to-https")], origins=[OriginFactory(Id="main"), legacy])
 
     def test_it_shows_the_origin_and_the_findings_it_would_resolve(self, signed_in, site):
-        response = signed_in.get(origin_url(site, "legacy"), {"protocol_policy": "https-only", "minimum_ssl_protocol": "TLSv1.2"})
+        response = signed_in.get(
+            origin_url(site, "legacy"), {"protocol_policy": "https-only", "minimum_ssl_protocol": "TLSv1.2"}
+        )
         assert response.status_code == 200
         resolved = {f.code for f in response.context["review"].removed}
         assert "weak-origin-tls" in resolved
@@ -123,7 +136,12 @@ class TestEditOrigin:
     def test_http_to_https_pushes_and_offers_an_invalidation(self, signed_in, site):
         response = signed_in.post(
             origin_url(site, "legacy"),
-            {"etag": begin(signed_in, origin_url(site, "legacy")), "protocol_policy": "https-only", "minimum_ssl_protocol": "TLSv1.2", "confirm": "on"},
+            {
+                "etag": begin(signed_in, origin_url(site, "legacy")),
+                "protocol_policy": "https-only",
+                "minimum_ssl_protocol": "TLSv1.2",
+                "confirm": "on",
+            },
         )
         assert response.status_code == 302
         assert response.url.endswith("?paths=/*")
@@ -141,7 +159,13 @@ class TestEditOrigin:
     )
     def test_bad_input_changes_nothing(self, signed_in, site, data, status):
         before = stored(site)
-        payload = {"etag": begin(signed_in, origin_url(site, "legacy")), "protocol_policy": "https-only", "minimum_ssl_protocol": "TLSv1.2", "confirm": "on", **data}
+        payload = {
+            "etag": begin(signed_in, origin_url(site, "legacy")),
+            "protocol_policy": "https-only",
+            "minimum_ssl_protocol": "TLSv1.2",
+            "confirm": "on",
+            **data,
+        }
         payload = {k: v for k, v in payload.items() if v != ""}
         assert signed_in.post(origin_url(site, "legacy"), payload).status_code == status
         assert stored(site).etag == before.etag

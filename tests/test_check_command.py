@@ -14,7 +14,9 @@ from .factories import ALL_METHODS, distribution_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SHADOWED = distribution_config([("/images/*", "https-only"), ("/images/a.jpg", "https-only")], default_policy="https-only")
+SHADOWED = distribution_config(
+    [("/images/*", "https-only"), ("/images/a.jpg", "https-only")], default_policy="https-only"
+)
 WARNINGS_ONLY = distribution_config([("/api/*", "redirect-to-https", ALL_METHODS)])
 CLEAN = distribution_config(default_policy="https-only")
 

@@ -9,7 +9,16 @@ from hypothesis import strategies as st
 
 from distributions.cloudfront import checklist, patterns, shadowing, viewer
 
-from .factories import ALL_METHODS, GET_HEAD, GET_HEAD_OPTIONS, BehaviorFactory, OriginFactory, distribution_config, methods, quantity
+from .factories import (
+    ALL_METHODS,
+    GET_HEAD,
+    GET_HEAD_OPTIONS,
+    BehaviorFactory,
+    OriginFactory,
+    distribution_config,
+    methods,
+    quantity,
+)
 
 ACM_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/8f3c2a1e-5b7d-4e9a-9c61-2d4f7b8e0a13"
 
@@ -418,7 +427,6 @@ class TestShadowingProperties:
             for path in paths:
                 if patterns.matches(pattern, path):
                     assert any(patterns.matches(p, path) for p in earlier), path
-
 
     @settings(max_examples=100, deadline=None)
     @given(PATTERN, st.lists(PATTERN, max_size=4))

@@ -67,7 +67,9 @@ class TestImportAndExport:
         bare = distribution_config(comment="bare")
         files = [
             write_json(tmp_path, "bare.json", bare),
-            write_json(tmp_path, "config.json", {"ETag": "E1", "DistributionConfig": distribution_config(comment="gdc")}),
+            write_json(
+                tmp_path, "config.json", {"ETag": "E1", "DistributionConfig": distribution_config(comment="gdc")}
+            ),
             write_json(
                 tmp_path,
                 "dist.json",
@@ -97,7 +99,9 @@ class TestImportAndExport:
         )
         config["DefaultCacheBehavior"]["FunctionAssociations"] = {
             "Quantity": 1,
-            "Items": [{"FunctionARN": "arn:aws:cloudfront::111122223333:function/rewrite", "EventType": "viewer-request"}],
+            "Items": [
+                {"FunctionARN": "arn:aws:cloudfront::111122223333:function/rewrite", "EventType": "viewer-request"}
+            ],
         }
         config["DefaultCacheBehavior"]["LambdaFunctionAssociations"] = {
             "Quantity": 1,
@@ -192,7 +196,11 @@ class TestSetViewerProtocolPolicy:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
         result = subprocess.run(
             [sys.executable, "manage.py", "set_viewer_protocol_policy", "E123", "*", "bogus"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert result.returncode != 0
         assert result.stderr.strip().count("\n") == 0

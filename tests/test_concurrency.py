@@ -192,8 +192,8 @@ def check_round_one(responses, edits, initial, initial_etag, final, final_etag):
     assert final == expected_after(initial, [edits[winners[0]]])
     assert final_etag != initial_etag
     # Each conflict page shows the losing user what the winner changed meanwhile, and both versions.
-    (changed_path, _, _), = cfg.diff(initial, final)
-    for (response, _), result in zip(responses, outcomes):
+    ((changed_path, _, _),) = cfg.diff(initial, final)
+    for (response, _), result in zip(responses, outcomes, strict=False):
         if result == "conflict":
             assert changed_path in response.text and initial_etag in response.text and final_etag in response.text
     return winners[0]
@@ -227,8 +227,9 @@ def test_fifty_concurrent_yes_edits_are_each_applied_or_a_conflict_on_postgresql
     assert connection.vendor == "postgresql"
     clients = 50
     initial = quota_config()
-    distribution = make_distribution(initial["CacheBehaviors"]["Items"], origins=initial["Origins"]["Items"],
-                                     comment="concurrency")
+    distribution = make_distribution(
+        initial["CacheBehaviors"]["Items"], origins=initial["Origins"]["Items"], comment="concurrency"
+    )
     stored = SimulatedDistribution.objects.get(pk=distribution.id)
     initial, initial_etag = stored.config, stored.etag
     assert len(cfg.behaviors(initial)) == BEHAVIORS + 1
@@ -269,9 +270,9 @@ def test_fifty_concurrent_yes_edits_are_each_applied_or_a_conflict_on_postgresql
     # The mirror (list page, fleet questions) agrees with the backend.
     mirror = Distribution.objects.get(pk=distribution.id)
     assert mirror.etag == stored.etag
-    assert dict(CacheBehavior.objects.filter(distribution=mirror).values_list("path_pattern", "viewer_protocol_policy")) == {
-        b.path_pattern: b.viewer_protocol_policy for b in cfg.behaviors(stored.config)
-    }
+    assert dict(
+        CacheBehavior.objects.filter(distribution=mirror).values_list("path_pattern", "viewer_protocol_policy")
+    ) == {b.path_pattern: b.viewer_protocol_policy for b in cfg.behaviors(stored.config)}
 
 
 def applied_edits(entries, initial):
@@ -338,7 +339,12 @@ def free_port():
 
 def manage(env, *args, stdin=None):
     result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, input=stdin, capture_output=True, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -358,11 +364,24 @@ def sqlite_console(tmp_path):
         "DJANGO_LOG_LEVEL": "WARNING",
     }
     manage(env, "migrate", "--noinput", "-v0")
-    log = open(tmp_path / "gunicorn.log", "w")
+    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 (closed when the server stops)
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "console.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "3", "--threads", "4", "--timeout", "60"],
-        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "console.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "3",
+            "--threads",
+            "4",
+            "--timeout",
+            "60",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 30
@@ -388,11 +407,12 @@ def test_concurrent_yes_edits_on_sqlite_are_each_applied_or_a_conflict(sqlite_co
     base_url, env, server_log = sqlite_console
     clients = 10
     initial = quota_config()
-    made = json.loads(manage(env, "shell", "-c", SETUP_SCRIPT.replace("sys.argv[1]", str(clients)),
-                             stdin=json.dumps(initial)))
+    made = json.loads(
+        manage(env, "shell", "-c", SETUP_SCRIPT.replace("sys.argv[1]", str(clients)), stdin=json.dumps(initial))
+    )
     distribution_id, initial, initial_etag = made["id"], made["config"], made["etag"]
     edits = submissions(initial, clients)
-    editors = [Editor(base_url, session, *edit) for session, edit in zip(made["sessions"], edits)]
+    editors = [Editor(base_url, session, *edit) for session, edit in zip(made["sessions"], edits, strict=False)]
     try:
         responses = race(editors, distribution_id)
         assert {e.etag for e in editors} == {initial_etag}
@@ -412,5 +432,7 @@ def test_concurrent_yes_edits_on_sqlite_are_each_applied_or_a_conflict(sqlite_co
     pushes = applied_edits(after["pushes"], initial)
     check_final(edits, pushes, initial, initial_etag, after["config"], after["etag"])
     assert after["mirror_etag"] == after["etag"]
-    assert after["mirror_policies"] == {b.path_pattern: b.viewer_protocol_policy for b in cfg.behaviors(after["config"])}
+    assert after["mirror_policies"] == {
+        b.path_pattern: b.viewer_protocol_policy for b in cfg.behaviors(after["config"])
+    }
     assert "Traceback" not in server_log.read_text()

@@ -258,9 +258,7 @@ class TestValidate:
             pytest.param(
                 _behavior("/api/*", AllowedMethods=methods(["GET", "POST"])), "InvalidArgument", id="GET POST"
             ),
-            pytest.param(
-                _behavior("/api/*", AllowedMethods=methods(["GET"])), "InvalidArgument", id="GET alone"
-            ),
+            pytest.param(_behavior("/api/*", AllowedMethods=methods(["GET"])), "InvalidArgument", id="GET alone"),
             pytest.param(
                 _behavior("/api/*", AllowedMethods=methods(["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"])),
                 "InvalidArgument",

@@ -27,7 +27,7 @@ def state_dir(settings, tmp_path):
 def pem_pair(names=("www.example.org",), key=None, days=30, issuer=None, not_before_days=-1):
     """A certificate for ``names`` and its key, as PEM; self-signed unless ``issuer`` = (cert, key)."""
     key = key or ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
     issuer_cert, issuer_key = issuer or (None, key)
     builder = (
@@ -53,7 +53,8 @@ def refused_imports():
     other_cert, other_key, _, _ = pem_pair()
     expired_cert, expired_key, _, _ = pem_pair(days=-1, not_before_days=-10)
     encrypted = serialization.load_pem_private_key(good_key, None).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(b"secret"),
     )
     return [
@@ -122,7 +123,9 @@ class TestCreateSelfSigned:
         assert certificates.find_certificate(certificate.iam_certificate_id) == certificate
         assert certificate.covers("img.static.example.org")
 
-    @pytest.mark.parametrize("name", ["localhost", "bad_name.example.com", "*.com", "www.*.example.com", "-a.example.com"])
+    @pytest.mark.parametrize(
+        "name", ["localhost", "bad_name.example.com", "*.com", "www.*.example.com", "-a.example.com"]
+    )
     def test_it_refuses_names_a_certificate_cannot_carry(self, db, name):
         with pytest.raises(CertificateError):
             certificates.create_self_signed([name])

@@ -39,17 +39,38 @@ def env(tmp_path):
         "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
     }
     for command in (["migrate", "-v0"], ["load_sandbox"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=environment, check=True,
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=environment,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     return environment
 
 
 def test_runedge_serves_the_sandbox_over_http_and_https_and_stops_on_sigterm(env, tmp_path):
     ports = [free_port() for _ in range(4)]
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "runedge", "--http-port", str(ports[0]), "--https-port", str(ports[1]),
-         "--origin-port", str(ports[2]), "--origin-https-port", str(ports[3])],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "manage.py",
+            "runedge",
+            "--http-port",
+            str(ports[0]),
+            "--https-port",
+            str(ports[1]),
+            "--origin-port",
+            str(ports[2]),
+            "--origin-https-port",
+            str(ports[3]),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         banner = ""
@@ -72,7 +93,8 @@ def test_runedge_serves_the_sandbox_over_http_and_https_and_stops_on_sigterm(env
             assert answer.status_code == 301
             assert answer.headers["location"] == f"https://www.example.com:{ports[1]}/a?b=1"
             secure = client.get(
-                f"https://127.0.0.1:{ports[1]}/a?b=1", headers={"Host": "www.example.com"},
+                f"https://127.0.0.1:{ports[1]}/a?b=1",
+                headers={"Host": "www.example.com"},
                 extensions={"sni_hostname": "www.example.com"},
             )
             assert secure.status_code == 200

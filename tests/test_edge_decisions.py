@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from distributions.cloudfront import viewer
-from distributions.edge.cache import CacheRule, EdgeCache, CachedObject, cache_rule, ttl_for
+from distributions.edge.cache import CachedObject, CacheRule, EdgeCache, cache_rule, ttl_for
 from distributions.edge.index import EdgeDistribution, split_host
 from distributions.sandbox import sandbox_configs
 
@@ -29,8 +29,14 @@ def configs(draw):
 
 
 @settings(max_examples=300, deadline=None)
-@given(configs(), PATHS, st.sampled_from(viewer.METHODS), st.sampled_from(["http", "https"]),
-       st.sampled_from(["", "v=1"]), st.sampled_from([None, 443, 8443]))
+@given(
+    configs(),
+    PATHS,
+    st.sampled_from(viewer.METHODS),
+    st.sampled_from(["http", "https"]),
+    st.sampled_from(["", "v=1"]),
+    st.sampled_from([None, 443, 8443]),
+)
 def test_compiled_decide_equals_decide(config, path, method, scheme, query, https_port):
     expected = viewer.decide(config, method, scheme, HOST, path, query, https_port)
     compiled = viewer.CompiledConfig(config)
@@ -47,7 +53,9 @@ def test_the_sandbox_configs_decide_alike():
         for path in ("/", "/api/x", "/blog/wp-admin/a", "/x.php", "/product/1/reviews", "/img/a.png", "/health"):
             for method in viewer.METHODS:
                 for scheme in ("http", "https"):
-                    assert compiled.decide(method, scheme, HOST, path) == viewer.decide(config, method, scheme, HOST, path)
+                    assert compiled.decide(method, scheme, HOST, path) == viewer.decide(
+                        config, method, scheme, HOST, path
+                    )
 
 
 def test_a_path_with_query_or_fragment_matches_like_decide():
@@ -59,8 +67,13 @@ def test_a_path_with_query_or_fragment_matches_like_decide():
 
 @pytest.mark.parametrize(
     "value, host",
-    [("d1.cloudfront.net", "d1.cloudfront.net"), ("WWW.Example.com:8080", "www.example.com"),
-     ("example.com.", "example.com"), ("[::1]:8080", "[::1]"), ("127.0.0.1", "127.0.0.1")],
+    [
+        ("d1.cloudfront.net", "d1.cloudfront.net"),
+        ("WWW.Example.com:8080", "www.example.com"),
+        ("example.com.", "example.com"),
+        ("[::1]:8080", "[::1]"),
+        ("127.0.0.1", "127.0.0.1"),
+    ],
 )
 def test_split_host(value, host):
     assert split_host(value) == host
@@ -76,8 +89,15 @@ class TestCacheRules:
 
     @pytest.mark.parametrize(
         "cache_control, ttl",
-        [(None, 100), ("max-age=30", 30), ("max-age=5", 10), ("max-age=999", 200), ("s-maxage=50, max-age=5", 50),
-         ("no-store", 10), ("private", 10)],
+        [
+            (None, 100),
+            ("max-age=30", 30),
+            ("max-age=5", 10),
+            ("max-age=999", 200),
+            ("s-maxage=50, max-age=5", 50),
+            ("no-store", 10),
+            ("private", 10),
+        ],
     )
     def test_origin_cache_control_is_bounded_by_the_policy(self, cache_control, ttl):
         assert ttl_for(CacheRule("test", 10, 100, 200, False), cache_control) == ttl

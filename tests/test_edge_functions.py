@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from distributions import edge, publish
 from distributions.edge import certificates, usage
-from distributions.edge.index import EdgeDistribution, EdgeIndex, Snapshot
 from distributions.edge.app import EdgeApp
+from distributions.edge.index import EdgeDistribution, EdgeIndex, Snapshot
 from distributions.models import EdgeInvalidation, EdgeUsage, SimulatedDistribution
 from distributions.sandbox import sandbox_configs
 
@@ -140,8 +140,13 @@ class TestUsageRecords:
         usage.flush(meter.take())
         summary = edge.usage_summary("E1")
         assert summary["counters"] == {
-            "http_requests": 2, "https_requests": 2, "redirects": 1, "forbidden": 1,
-            "cache_hits": 1, "cache_misses": 1, "bytes_out": 3300,
+            "http_requests": 2,
+            "https_requests": 2,
+            "redirects": 1,
+            "forbidden": 1,
+            "cache_hits": 1,
+            "cache_misses": 1,
+            "bytes_out": 3300,
         }
         assert summary["requests"] == 4
         assert len(summary["hours"]) == 1
@@ -151,11 +156,11 @@ class TestUsageRecords:
         meter = usage.UsageMeter()
         meter.record("E1", False, 200, 10)
         counts = meter.take()
-        usage.flush(counts, datetime.datetime(2026, 1, 1, 10, 30, tzinfo=datetime.timezone.utc))
-        usage.flush(counts, datetime.datetime(2026, 1, 1, 11, 5, tzinfo=datetime.timezone.utc))
+        usage.flush(counts, datetime.datetime(2026, 1, 1, 10, 30, tzinfo=datetime.UTC))
+        usage.flush(counts, datetime.datetime(2026, 1, 1, 11, 5, tzinfo=datetime.UTC))
         assert EdgeUsage.objects.for_distribution("E1").count() == 2
         assert edge.usage_summary("E1")["counters"]["http_requests"] == 2
-        since = datetime.datetime(2026, 1, 1, 11, 0, tzinfo=datetime.timezone.utc)
+        since = datetime.datetime(2026, 1, 1, 11, 0, tzinfo=datetime.UTC)
         assert edge.usage_summary("E1", since=since)["counters"]["http_requests"] == 1
 
     def test_counts_that_could_not_be_written_are_kept(self):
@@ -179,8 +184,14 @@ class TestEdgeApp:
             return {"type": "http.request", "body": b"", "more_body": False}
 
         scope = {
-            "type": "http", "method": method, "scheme": scheme, "raw_path": path, "query_string": b"",
-            "headers": [(b"host", host)], "client": ("127.0.0.1", 5000), "http_version": "1.1",
+            "type": "http",
+            "method": method,
+            "scheme": scheme,
+            "raw_path": path,
+            "query_string": b"",
+            "headers": [(b"host", host)],
+            "client": ("127.0.0.1", 5000),
+            "http_version": "1.1",
         }
         # A fresh thread: browser tests may leave an event loop running in this one.
         worker = threading.Thread(target=asyncio.run, args=(app(scope, receive, send),))
@@ -223,7 +234,9 @@ class TestLoadSandboxReset:
         for row in (site, mine):
             snapshot = publish.begin_edit(row.id)
             publish.set_viewer_protocol_policy(row.id, ["*"], "https-only", snapshot.etag)
-        EdgeUsage.objects.create(distribution_id=site.id, hour=timezone.now().replace(minute=0, second=0, microsecond=0))
+        EdgeUsage.objects.create(
+            distribution_id=site.id, hour=timezone.now().replace(minute=0, second=0, microsecond=0)
+        )
 
         out = StringIO()
         call_command("load_sandbox", "--reset", stdout=out)

@@ -53,7 +53,12 @@ def runner(django_db_setup, django_db_blocker, tmp_path_factory):
                 return execute(sql, params, many, context)
 
         edge_runner = EdgeRunner(
-            http_port=0, https_port=0, origin_port=0, origin_https_port=0, refresh_seconds=0.05, flush_seconds=0.1,
+            http_port=0,
+            https_port=0,
+            origin_port=0,
+            origin_https_port=0,
+            refresh_seconds=0.05,
+            flush_seconds=0.1,
             db_lock=lock,
         )
         with connection.execute_wrapper(take_turns):
@@ -74,8 +79,11 @@ def viewer(runner):
             port = runner.https_port if scheme == "https" else runner.http_port
             extensions = {"sni_hostname": host} if scheme == "https" else {}
             return client.request(
-                method, f"{scheme}://127.0.0.1:{port}/{path}", headers={"Host": host, **kwargs.pop("headers", {})},
-                extensions=extensions, **kwargs,
+                method,
+                f"{scheme}://127.0.0.1:{port}/{path}",
+                headers={"Host": host, **kwargs.pop("headers", {})},
+                extensions=extensions,
+                **kwargs,
             )
 
         yield request
@@ -188,7 +196,10 @@ class TestOrigins:
             assert answer.status_code == 200
             echo = answer.json()
             assert (echo["protocol"], echo["method"], echo["path"], echo["query"]) == (
-                scheme, "POST", f"/echo/{scheme}", "a=1"
+                scheme,
+                "POST",
+                f"/echo/{scheme}",
+                "a=1",
             )
             assert echo["body"] == "hello"
             assert echo["headers"]["host"] == "127.0.0.1"
@@ -247,7 +258,9 @@ class TestCache:
     def test_caching_disabled_always_goes_to_the_origin(self, make_distribution, runner, viewer):
         config = distribution_config(origins=[local_origin()])
         config["DefaultCacheBehavior"]["CachePolicyId"] = CACHING_DISABLED
-        site = served(make_distribution, runner, origins=[local_origin()], DefaultCacheBehavior=config["DefaultCacheBehavior"])
+        site = served(
+            make_distribution, runner, origins=[local_origin()], DefaultCacheBehavior=config["DefaultCacheBehavior"]
+        )
         viewer("GET", f"http://{site.domain_name}/echo/x")
         assert viewer("GET", f"https://{site.domain_name}/echo/x").json()["protocol"] == "https"
 
@@ -293,11 +306,11 @@ class TestTLS:
         with pytest.raises(httpx.ConnectError):
             viewer("GET", "https://a.b.example.org/")
 
-    def test_an_alias_whose_certificate_the_sandbox_lacks_fails_the_handshake(
-        self, make_distribution, runner, viewer
-    ):
+    def test_an_alias_whose_certificate_the_sandbox_lacks_fails_the_handshake(self, make_distribution, runner, viewer):
         alias_site(
-            make_distribution, runner, ["www.example.net"],
+            make_distribution,
+            runner,
+            ["www.example.net"],
             "arn:aws:acm:us-east-1:111122223333:certificate/from-a-real-account",
         )
         eventually(lambda: _assert_sni(runner, "www.example.net"))

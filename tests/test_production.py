@@ -16,7 +16,11 @@ class TestHealthz:
     def test_it_needs_no_login_and_reports_database_and_backend(self, client):
         response = client.get(reverse("healthz"))
         assert response.status_code == 200
-        assert response.json() == {"status": "ok", "backend": "simulator", "checks": {"database": "ok", "backend": "ok"}}
+        assert response.json() == {
+            "status": "ok",
+            "backend": "simulator",
+            "checks": {"database": "ok", "backend": "ok"},
+        }
 
     def test_an_unreachable_backend_is_a_503(self, client, settings, monkeypatch):
         settings.CONSOLE_BACKEND = "aws"
@@ -43,14 +47,21 @@ def clean_environment():
 
 def manage(*args, **env):
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**clean_environment(), **env},
     )
 
 
 def test_check_deploy_with_production_settings_prints_no_warnings(tmp_path):
     result = manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY="x" * 20 + "a-long-random-production-secret-0123456789",
         DJANGO_ALLOWED_HOSTS="console.example.com",

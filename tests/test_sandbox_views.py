@@ -1,5 +1,7 @@
 """Test a request, Usage and Reset sandbox in the console."""
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -47,7 +49,7 @@ def test_the_usage_tab_renders_counters_and_charges(signed_in, static_site):
 
 class TestReset:
     def test_an_admin_puts_the_training_distributions_back(self, signed_in):
-        call_command("load_sandbox", stdout=open("/dev/null", "w"))
+        call_command("load_sandbox", stdout=io.StringIO())
         row = SimulatedDistribution.objects.get(config__CallerReference="sandbox-static-site")
         config = row.config
         config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] = "https-only"

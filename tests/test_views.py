@@ -70,8 +70,17 @@ class TestDistributionList:
         response = signed_in.get(reverse("distributions:distribution_list"))
         assert response.status_code == 200
         body = response.content.decode()
-        for heading in ("ID", "Description", "Domain name", "Alternate domain names", "Origins", "Status", "State",
-                        "Last modified", "HTTPS required"):
+        for heading in (
+            "ID",
+            "Description",
+            "Domain name",
+            "Alternate domain names",
+            "Origins",
+            "Status",
+            "State",
+            "Last modified",
+            "HTTPS required",
+        ):
             assert f">{heading}</th>" in body
         assert reverse("distributions:distribution_general", args=[static_site.id]) in body
         assert static_site.domain_name in body
@@ -143,8 +152,16 @@ class TestDistributionPages:
         for tab in ("General", "Origins", "Behaviors"):
             assert f">{tab}</a>" in body
 
-    @pytest.mark.parametrize("name", ["distribution_general", "distribution_origins", "distribution_behaviors",
-                                      "behavior_edit", "distribution_status"])
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "distribution_general",
+            "distribution_origins",
+            "distribution_behaviors",
+            "behavior_edit",
+            "distribution_status",
+        ],
+    )
     def test_an_unknown_distribution_is_a_404(self, signed_in, db, name):
         response = signed_in.get(reverse(f"distributions:{name}", args=["ENOSUCHTHING00"]), {"behavior": "*"})
         assert response.status_code == 404
@@ -251,7 +268,8 @@ class TestBehaviorEdit:
     def test_yes_edit_pushes_and_returns_to_the_behaviors_tab(self, signed_in, static_site):
         etag = begin(signed_in, static_site, "/images/*")
         response = signed_in.post(
-            edit_url(static_site), {"etag": etag, "behavior": "/images/*", "policy": "redirect-to-https", **CONFIRMATIONS}
+            edit_url(static_site),
+            {"etag": etag, "behavior": "/images/*", "policy": "redirect-to-https", **CONFIRMATIONS},
         )
         assert response.status_code == 302
         assert response.url == behaviors_url(static_site)
@@ -318,7 +336,9 @@ class TestBehaviorEdit:
     def test_invalid_form_over_htmx_is_200_with_the_errors(self, signed_in, static_site):
         etag = begin(signed_in, static_site, "*")
         response = signed_in.post(
-            edit_url(static_site), {"etag": etag, "behavior": "*", "policy": "https-only"}, headers={"HX-Request": "true"}
+            edit_url(static_site),
+            {"etag": etag, "behavior": "*", "policy": "https-only"},
+            headers={"HX-Request": "true"},
         )
         assert response.status_code == 200
         assert b"Confirm that" in response.content
@@ -359,7 +379,9 @@ class TestBehaviorEdit:
         distribution = make_distribution([("/a/*", "allow-all")], comment="keep me")
         before = stored_config(distribution)
         etag = begin(signed_in, distribution, "/a/*")
-        signed_in.post(edit_url(distribution), {"etag": etag, "behavior": "/a/*", "policy": "https-only", **CONFIRMATIONS})
+        signed_in.post(
+            edit_url(distribution), {"etag": etag, "behavior": "/a/*", "policy": "https-only", **CONFIRMATIONS}
+        )
         after = stored_config(distribution)
         before["CacheBehaviors"]["Items"][0]["ViewerProtocolPolicy"] = "https-only"
         assert after == before
@@ -380,7 +402,9 @@ def test_the_simulator_backend_is_the_default(settings):
 
 
 class TestHostileInput:
-    @pytest.mark.parametrize("path", ["/distributions/E%00X/", "/distributions/E..X/behaviors/", "/distributions/%F0%9F%92%A9/"])
+    @pytest.mark.parametrize(
+        "path", ["/distributions/E%00X/", "/distributions/E..X/behaviors/", "/distributions/%F0%9F%92%A9/"]
+    )
     def test_odd_ids_are_404s(self, signed_in, path):
         assert signed_in.get(path).status_code == 404
 
@@ -428,6 +452,8 @@ def test_edits_left_open_for_a_week_must_start_again(signed_in, static_site, mak
     etag = begin(signed_in, static_site, "*")
     EditSnapshot.objects.filter(etag=etag).update(created_at=timezone.now() - timedelta(days=8))
     begin(signed_in, make_distribution(), "*")  # beginning any edit prunes the old snapshots
-    response = signed_in.post(edit_url(static_site), {"etag": etag, "behavior": "*", "policy": "https-only", **CONFIRMATIONS})
+    response = signed_in.post(
+        edit_url(static_site), {"etag": etag, "behavior": "*", "policy": "https-only", **CONFIRMATIONS}
+    )
     assert response.status_code == 400
     assert b"start" in response.content.lower()

@@ -19,14 +19,15 @@ import collections
 import itertools
 import json
 import os
+import pathlib
 import random
 import re
 import threading
 
 from locust import HttpUser, between, events, task
 
-SESSIONS = json.loads(open(os.environ["BENCH_SESSIONS"]).read())
-FLEET = json.loads(open(os.environ["BENCH_FLEET"]).read())  # [{"id": ..., "behaviors": [...]}, ...]
+SESSIONS = json.loads(pathlib.Path(os.environ["BENCH_SESSIONS"]).read_text())
+FLEET = json.loads(pathlib.Path(os.environ["BENCH_FLEET"]).read_text())  # [{"id": ..., "behaviors": [...]}, ...]
 THINK = [float(x) for x in os.environ.get("BENCH_THINK", "0.5,1.5").split(",")]
 POLICIES = ["allow-all", "redirect-to-https", "https-only"]
 CONFIRMATIONS = {"confirm_path_patterns": "on", "confirm_order": "on", "confirm_origins": "on"}
@@ -108,9 +109,16 @@ class ConsoleUser(HttpUser):
             OUTCOMES["edit page unusable"] += 1
             return
         answer = self._send(
-            "POST", url, "/distributions/[id]/behaviors/edit/ POST",
-            data={"csrfmiddlewaretoken": token, "etag": etag, "behavior": pattern, "policy": random.choice(POLICIES),
-                  **CONFIRMATIONS},
+            "POST",
+            url,
+            "/distributions/[id]/behaviors/edit/ POST",
+            data={
+                "csrfmiddlewaretoken": token,
+                "etag": etag,
+                "behavior": pattern,
+                "policy": random.choice(POLICIES),
+                **CONFIRMATIONS,
+            },
         )
         if answer.status_code == 302:
             OUTCOMES["applied"] += 1

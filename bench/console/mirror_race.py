@@ -38,8 +38,13 @@ def main():
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ.update({"DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}")),
-                       "DJANGO_SETTINGS_MODULE": "console.settings", "CONSOLE_SIMULATOR_DEPLOY_SECONDS": "0"})
+    os.environ.update(
+        {
+            "DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}")),
+            "DJANGO_SETTINGS_MODULE": "console.settings",
+            "CONSOLE_SIMULATOR_DEPLOY_SECONDS": "0",
+        }
+    )
     sys.path.insert(0, str(PROJECT))
     import django
 
@@ -70,8 +75,9 @@ def main():
             for i in range(60):
                 config, etag = simulator.get_distribution_config(distribution_id)
                 edited = cfg.set_viewer_protocol_policy(config, ["/p0/*"], ["redirect-to-https", "https-only"][i % 2])
-                publish.push_config(distribution_id, config, etag, edited, action="race", summary="race",
-                                    backend=simulator)
+                publish.push_config(
+                    distribution_id, config, etag, edited, action="race", summary="race", backend=simulator
+                )
             connections.close_all()
 
         stale = 0
@@ -92,8 +98,10 @@ def main():
             held = backend.config["CacheBehaviors"]["Items"][0]["ViewerProtocolPolicy"]
             is_stale = mirror.etag != backend.etag
             stale += is_stale
-            print(f"trial {trial}: backend {backend.etag} {held:18} mirror {mirror.etag} {mirrored:18}"
-                  f"{'STALE' if is_stale else ''}")
+            print(
+                f"trial {trial}: backend {backend.etag} {held:18} mirror {mirror.etag} {mirrored:18}"
+                f"{'STALE' if is_stale else ''}"
+            )
         print(f"{stale} of {args.trials} trials left the mirror at an older version than the backend")
     finally:
         connections.close_all()

@@ -43,7 +43,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -59,9 +59,12 @@ def log(*parts):
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", default=os.environ.get("DATABASE_URL", ""),
-                        help="postgres://user:password@host:port/NAME (NAME_bench is created and dropped); "
-                             "default: DATABASE_URL, else a SQLite file in a temporary folder")
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="postgres://user:password@host:port/NAME (NAME_bench is created and dropped); "
+        "default: DATABASE_URL, else a SQLite file in a temporary folder",
+    )
     parser.add_argument("--sizes", default="100,1000,10000", help="numbers of distributions for the list pages")
     parser.add_argument("--repeat", type=int, default=9, help="timed requests per page (median reported)")
     parser.add_argument("--in-progress", default="0,10,50", help="In Progress distributions on the list page")
@@ -161,11 +164,15 @@ def table(headers, rows, align=None):
 
     def line(values):
         out = []
-        for value, width, a in zip(values, widths, align):
+        for value, width, a in zip(values, widths, align, strict=False):
             out.append(value.rjust(width) if a == "r" else value.ljust(width))
         return "| " + " | ".join(out) + " |"
 
-    rule = "|" + "|".join(("-" * (w + 1) + ":") if a == "r" else ("-" * (w + 2)) for w, a in zip(widths, align)) + "|"
+    rule = (
+        "|"
+        + "|".join(("-" * (w + 1) + ":") if a == "r" else ("-" * (w + 2)) for w, a in zip(widths, align, strict=False))
+        + "|"
+    )
     return "\n".join([line(headers), rule, *(line(r) for r in cells)])
 
 
@@ -190,25 +197,48 @@ def add_mirror_rows(start, stop):
         for n in range(lo, hi):
             pk = f"EBENCH{n:08d}"
             aliases = [f"www{n}.example.com"] if n % 3 == 0 else []
-            rows.append(Distribution(
-                id=pk, arn=f"arn:aws:cloudfront::123456789012:distribution/{pk}",
-                domain_name=f"d{n:013d}.cloudfront.net", comment=f"bench site {n}", aliases=aliases,
-                aliases_text=" ".join(aliases), status="Deployed", enabled=n % 10 != 0, last_modified=now,
-                price_class="PriceClass_All", http_version="http2", default_root_object="index.html",
-                certificate={"CloudFrontDefaultCertificate": True}, etag=f"E{n:013d}",
-            ))
+            rows.append(
+                Distribution(
+                    id=pk,
+                    arn=f"arn:aws:cloudfront::123456789012:distribution/{pk}",
+                    domain_name=f"d{n:013d}.cloudfront.net",
+                    comment=f"bench site {n}",
+                    aliases=aliases,
+                    aliases_text=" ".join(aliases),
+                    status="Deployed",
+                    enabled=n % 10 != 0,
+                    last_modified=now,
+                    price_class="PriceClass_All",
+                    http_version="http2",
+                    default_root_object="index.html",
+                    certificate={"CloudFrontDefaultCertificate": True},
+                    etag=f"E{n:013d}",
+                )
+            )
             for position in range(2):
-                origins.append(Origin(
-                    distribution_id=pk, position=position, origin_id=f"origin-{position}",
-                    domain_name=f"origin{position}-{n}.example.com", origin_type="Custom",
-                    protocol_policy="https-only", ssl_protocols=["TLSv1.2"],
-                ))
+                origins.append(
+                    Origin(
+                        distribution_id=pk,
+                        position=position,
+                        origin_id=f"origin-{position}",
+                        domain_name=f"origin{position}-{n}.example.com",
+                        origin_type="Custom",
+                        protocol_policy="https-only",
+                        ssl_protocols=["TLSv1.2"],
+                    )
+                )
             for precedence, pattern in enumerate(["/images/*", "/api/*", "*"]):
-                behaviors.append(CacheBehavior(
-                    distribution_id=pk, precedence=precedence, is_default=pattern == "*", path_pattern=pattern,
-                    target_origin_id=f"origin-{precedence % 2}", viewer_protocol_policy=policies[(n + precedence) % 3],
-                    allowed_methods=["GET", "HEAD"],
-                ))
+                behaviors.append(
+                    CacheBehavior(
+                        distribution_id=pk,
+                        precedence=precedence,
+                        is_default=pattern == "*",
+                        path_pattern=pattern,
+                        target_origin_id=f"origin-{precedence % 2}",
+                        viewer_protocol_policy=policies[(n + precedence) % 3],
+                        allowed_methods=["GET", "HEAD"],
+                    )
+                )
         Distribution.objects.bulk_create(rows)
         Origin.objects.bulk_create(origins)
         CacheBehavior.objects.bulk_create(behaviors)
@@ -246,10 +276,12 @@ def bench_lists(pages, sizes, show_sql):
     print(f"Server time = median of {pages.repeat} in-process requests (pages alternating); queries per request.\n")
     print(table(headers, rows))
     for size in sizes:
-        print(f"- N={size:,}: console/admin server time, page 1 "
-              f"{results[LIST_PAGES[0][0], size][1] / results[LIST_PAGES[2][0], size][1]:.2f}×, search "
-              f"{results[LIST_PAGES[1][0], size][1] / results[LIST_PAGES[3][0], size][1]:.2f}× "
-              "(console: 20 rows a page; admin: 100)")
+        print(
+            f"- N={size:,}: console/admin server time, page 1 "
+            f"{results[LIST_PAGES[0][0], size][1] / results[LIST_PAGES[2][0], size][1]:.2f}×, search "
+            f"{results[LIST_PAGES[1][0], size][1] / results[LIST_PAGES[3][0], size][1]:.2f}× "
+            "(console: 20 rows a page; admin: 100)"
+        )
     for label, _ in LIST_PAGES:
         counts = {results[label, s][0] for s in sizes}
         print(f"- {label}: queries {'constant' if len(counts) == 1 else 'NOT constant'} across N ({sorted(counts)})")
@@ -296,7 +328,8 @@ def fleet_config(n, behaviors, origins=2):
 
     origin_list = [OriginFactory(Id=f"origin-{i}") for i in range(origins)]
     config = distribution_config(
-        [(f"/section{i:02d}/*", "allow-all") for i in range(behaviors)], origins=origin_list,
+        [(f"/section{i:02d}/*", "allow-all") for i in range(behaviors)],
+        origins=origin_list,
         comment=f"bench fleet {n}",
     )
     for i, item in enumerate(config["CacheBehaviors"]["Items"]):
@@ -316,8 +349,12 @@ def bench_quota_distribution(pages, simulator, edits, show_sql=False):
     publish.sync_distribution(distribution.id, simulator)
     base = f"/distributions/{distribution.id}"
     edit_url = f"{base}/behaviors/edit/?behavior=%2Fsection07%2F%2A"
-    urls = [("Behaviors tab", f"{base}/behaviors/"), ("General tab", f"{base}/"),
-            ("Origins tab", f"{base}/origins/"), ("edit page (GET, begins an edit)", edit_url)]
+    urls = [
+        ("Behaviors tab", f"{base}/behaviors/"),
+        ("General tab", f"{base}/"),
+        ("Origins tab", f"{base}/origins/"),
+        ("edit page (GET, begins an edit)", edit_url),
+    ]
     queries = {label: pages.queries(url) for label, url in urls}
     counts = {label: len(q) for label, q in queries.items()}
     times = pages.times([url for _, url in urls])
@@ -337,8 +374,14 @@ def bench_quota_distribution(pages, simulator, edits, show_sql=False):
     latencies, post_queries = [], None
     for i in range(edits + 1):
         etag = edit_form(pages.get(edit_url).content.decode())
-        data = {"etag": etag, "behavior": f"/section{i % 25:02d}/*", "policy": policies[i % 2],
-                "confirm_path_patterns": "on", "confirm_order": "on", "confirm_origins": "on"}
+        data = {
+            "etag": etag,
+            "behavior": f"/section{i % 25:02d}/*",
+            "policy": policies[i % 2],
+            "confirm_path_patterns": "on",
+            "confirm_order": "on",
+            "confirm_origins": "on",
+        }
         url = f"{base}/behaviors/edit/"
         if i == 0:  # untimed: count its queries
             with CaptureQueriesContext(connection) as captured:
@@ -353,9 +396,21 @@ def bench_quota_distribution(pages, simulator, edits, show_sql=False):
     latencies.sort()
     p95 = percentile(latencies, 95)
     print("\n## 3. Yes, Edit on the simulator (POST → 302 to the Behaviors tab), same distribution\n")
-    print(table(["pushes", "queries per push", "median ms", "p95 ms", "min ms", "max ms"],
-                [[len(latencies), post_queries, ms(statistics.median(latencies)), ms(p95), ms(latencies[0]),
-                  ms(latencies[-1])]]))
+    print(
+        table(
+            ["pushes", "queries per push", "median ms", "p95 ms", "min ms", "max ms"],
+            [
+                [
+                    len(latencies),
+                    post_queries,
+                    ms(statistics.median(latencies)),
+                    ms(p95),
+                    ms(latencies[0]),
+                    ms(latencies[-1]),
+                ]
+            ],
+        )
+    )
 
 
 # 4. and 5. Load against gunicorn
@@ -443,9 +498,11 @@ def login_all(base_url, usernames, password):
             csrf = page.cookies.get("csrftoken")
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
             start = time.perf_counter()
-            answer = http.post("/login/", data={"csrfmiddlewaretoken": token, "username": username,
-                                                "password": password},
-                               headers={"Cookie": f"csrftoken={csrf}"})
+            answer = http.post(
+                "/login/",
+                data={"csrfmiddlewaretoken": token, "username": username, "password": password},
+                headers={"Cookie": f"csrftoken={csrf}"},
+            )
             elapsed = (time.perf_counter() - start) * 1000
             session = answer.cookies.get("sessionid")
             if answer.status_code != 302 or not session:
@@ -471,8 +528,12 @@ def bench_load(args, env, tmp, simulator):
     for n in range(args.fleet):
         behaviors = 25 if n % 10 == 0 else 5
         row = publish.import_distribution(fleet_config(f"load {n}", behaviors, 25 if behaviors == 25 else 2), simulator)
-        fleet.append({"id": row.id, "behaviors": [b.path_pattern for b in cfg.behaviors(
-            simulator.get_distribution_config(row.id)[0])]})
+        fleet.append(
+            {
+                "id": row.id,
+                "behaviors": [b.path_pattern for b in cfg.behaviors(simulator.get_distribution_config(row.id)[0])],
+            }
+        )
     password = secrets.token_urlsafe(16)
     encoded = make_password(password)  # one PBKDF2 hash shared by all users: creating them stays fast
     User = get_user_model()
@@ -482,13 +543,24 @@ def bench_load(args, env, tmp, simulator):
 
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    access_log = open(tmp / "gunicorn-access.log", "w")
+    access_log = open(tmp / "gunicorn-access.log", "w")  # noqa: SIM115 (closed when the server stops)
     error_log = tmp / "gunicorn-error.log"
     full_env = {**os.environ, **env, "CONSOLE_SIMULATOR_DEPLOY_SECONDS": "5"}
-    command = [str(VENV_BIN / "gunicorn"), "console.wsgi", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(args.workers), "--access-logfile", "-", "--error-logfile", str(error_log),
-               # make serve's access log, plus the time each request took inside gunicorn (%(L)s seconds)
-               "--access-logformat", '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s %(L)s']
+    command = [
+        str(VENV_BIN / "gunicorn"),
+        "console.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
+        "--error-logfile",
+        str(error_log),
+        # make serve's access log, plus the time each request took inside gunicorn (%(L)s seconds)
+        "--access-logformat",
+        '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s %(L)s',
+    ]
     log("load: starting", " ".join(command))
     server = subprocess.Popen(command, cwd=PROJECT, env=full_env, stdout=access_log, stderr=subprocess.STDOUT)
     try:
@@ -498,12 +570,34 @@ def bench_load(args, env, tmp, simulator):
         (tmp / "sessions.json").write_text(json.dumps(sessions))
         memory_before = worker_memory(server.pid)
         status_file = tmp / "status.json"
-        locust_env = {**os.environ, "BENCH_SESSIONS": str(tmp / "sessions.json"),
-                      "BENCH_FLEET": str(tmp / "fleet.json"), "BENCH_STATUS_FILE": str(status_file),
-                      "BENCH_THINK": args.think}
-        locust = [str(VENV_BIN / "locust"), "-f", str(BENCH / "locustfile.py"), "--headless", "--only-summary",
-                  "--users", str(args.users), "--spawn-rate", str(args.users), "--run-time", f"{args.load_seconds}s",
-                  "--host", base_url, "--csv", str(tmp / "load"), "--loglevel", "WARNING", "--stop-timeout", "10"]
+        locust_env = {
+            **os.environ,
+            "BENCH_SESSIONS": str(tmp / "sessions.json"),
+            "BENCH_FLEET": str(tmp / "fleet.json"),
+            "BENCH_STATUS_FILE": str(status_file),
+            "BENCH_THINK": args.think,
+        }
+        locust = [
+            str(VENV_BIN / "locust"),
+            "-f",
+            str(BENCH / "locustfile.py"),
+            "--headless",
+            "--only-summary",
+            "--users",
+            str(args.users),
+            "--spawn-rate",
+            str(args.users),
+            "--run-time",
+            f"{args.load_seconds}s",
+            "--host",
+            base_url,
+            "--csv",
+            str(tmp / "load"),
+            "--loglevel",
+            "WARNING",
+            "--stop-timeout",
+            "10",
+        ]
         log(f"load: locust, {args.users} users for {args.load_seconds} s")
         started = time.monotonic()
         result = subprocess.run(locust, cwd=tmp, env=locust_env, capture_output=True, text=True)
@@ -532,27 +626,49 @@ def bench_load(args, env, tmp, simulator):
     errors_logged = error_log.read_text().count("Traceback") if error_log.exists() else 0
 
     print(f"\n## 4. Load: {args.users} locust users browsing and editing for {args.load_seconds} s\n")
-    print(f"gunicorn console.wsgi, {args.workers} sync workers, DJANGO_DEBUG=false, "
-          f"CONSOLE_SIMULATOR_DEPLOY_SECONDS=5; database {env['DATABASE_URL'].split('@')[-1]}; "
-          f"fleet: {len(fleet)} simulated distributions (every 10th with 25 behaviors + 25 origins, the others 5) "
-          f"plus {Distribution.objects.count() - len(fleet):,} mirror-only rows on the list; think time "
-          f"{args.think.replace(',', '–')} s; locust in the same 2 cores. Users signed in through /login/ first "
-          f"(login POST median {ms(statistics.median(login_ms))} ms, not part of the load).\n")
+    print(
+        f"gunicorn console.wsgi, {args.workers} sync workers, DJANGO_DEBUG=false, "
+        f"CONSOLE_SIMULATOR_DEPLOY_SECONDS=5; database {env['DATABASE_URL'].split('@')[-1]}; "
+        f"fleet: {len(fleet)} simulated distributions (every 10th with 25 behaviors + 25 origins, the others 5) "
+        f"plus {Distribution.objects.count() - len(fleet):,} mirror-only rows on the list; think time "
+        f"{args.think.replace(',', '–')} s; locust in the same 2 cores. Users signed in through /login/ first "
+        f"(login POST median {ms(statistics.median(login_ms))} ms, not part of the load).\n"
+    )
     rows = []
     for row in stats:
-        rows.append([row["Name"] if row["Name"] != "Aggregated" else "**all requests**", row["Request Count"],
-                     f"{float(row['Requests/s']):.1f}", row["50%"], row["95%"], row["99%"], row["Failure Count"]])
+        rows.append(
+            [
+                row["Name"] if row["Name"] != "Aggregated" else "**all requests**",
+                row["Request Count"],
+                f"{float(row['Requests/s']):.1f}",
+                row["50%"],
+                row["95%"],
+                row["99%"],
+                row["Failure Count"],
+            ]
+        )
     print("As the users saw it (locust; includes waiting for a free worker):\n")
     print(table(["request", "count", "req/s", "p50 ms", "p95 ms", "p99 ms", "failures"], rows))
     served = server_times(tmp / "gunicorn-access.log")
     total = sum(served.get("all", [])) or 1
-    rows = [[route, len(served[route]), ms(statistics.median(served[route])), ms(percentile(served[route], 95)),
-             f"{100 * sum(served[route]) / total:.0f} %"] for route, _ in ROUTES if route in served]
+    rows = [
+        [
+            route,
+            len(served[route]),
+            ms(statistics.median(served[route])),
+            ms(percentile(served[route], 95)),
+            f"{100 * sum(served[route]) / total:.0f} %",
+        ]
+        for route, _ in ROUTES
+        if route in served
+    ]
     print("\nInside gunicorn (the access log's %(L)s: time a worker spent on each request):\n")
     print(table(["route", "requests", "server p50 ms", "server p95 ms", "share of worker time"], rows))
-    print(f"\nStatus codes: {json.dumps(dict(sorted(status_by_code.items())))}; 5xx: {server_errors} "
-          f"(target 0); tracebacks in gunicorn's error log: {errors_logged}; "
-          f"Yes, Edit outcomes: {json.dumps(counts['outcomes'])}; locust wall time {wall:.0f} s.")
+    print(
+        f"\nStatus codes: {json.dumps(dict(sorted(status_by_code.items())))}; 5xx: {server_errors} "
+        f"(target 0); tracebacks in gunicorn's error log: {errors_logged}; "
+        f"Yes, Edit outcomes: {json.dumps(counts['outcomes'])}; locust wall time {wall:.0f} s."
+    )
 
     print("\n## 5. Memory of the gunicorn workers (RSS and PSS from /proc, MiB)\n")
     before = {pid: (rss, pss) for pid, rss, pss in memory_before}
@@ -569,7 +685,7 @@ def machine():
     import django
 
     lines = [
-        f"Date:     {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"Date:     {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"Machine:  {os.cpu_count()} CPU(s), {platform.platform()}, Python {platform.python_version()}",
     ]
     versions = [f"Django {django.get_version()}"]

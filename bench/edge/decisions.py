@@ -77,7 +77,9 @@ def main():
     batch = requests(config)
     for method, scheme, path in batch:  # the fast paths must agree with the reference
         bare, _, query = path.partition("?")
-        assert compiled.decide(method, scheme, HOST, bare, query) == viewer.decide(config, method, scheme, HOST, bare, query)
+        assert compiled.decide(method, scheme, HOST, bare, query) == viewer.decide(
+            config, method, scheme, HOST, bare, query
+        )
     candidates = {
         "viewer.decide": lambda m, s, p: viewer.decide(config, m, s, HOST, p),
         "CompiledConfig.decide": lambda m, s, p: compiled.decide(m, s, HOST, p),

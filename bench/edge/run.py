@@ -109,9 +109,18 @@ def setup(tmp, env):
 
 def wrk(port, host, seconds, connections, threads):
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-H", f"Host: {host}",
-         f"http://127.0.0.1:{port}{PATH}"],
-        check=True, capture_output=True, text=True,
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "-H",
+            f"Host: {host}",
+            f"http://127.0.0.1:{port}{PATH}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non_3xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -140,8 +149,12 @@ def main():
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="processes of runedge and of nginx (default: one per CPU, nginx's 'auto')")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes of runedge and of nginx (default: one per CPU, nginx's 'auto')",
+    )
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
@@ -164,21 +177,42 @@ def main():
         (Path(tmp) / "nginx.conf").write_text(NGINX_CONF.format(workers=args.workers, tmp=tmp, port=nginx_port))
         processes = []
         try:
-            processes.append(subprocess.Popen(
-                [PYTHON, "manage.py", "runedge", "--http-port", str(edge_port), "--https-port", "8443",
-                 "--no-origin", "--workers", str(args.workers)],
-                cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            ))
-            processes.append(subprocess.Popen(
-                [nginx, "-c", f"{tmp}/nginx.conf", "-p", tmp], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            ))
+            processes.append(
+                subprocess.Popen(
+                    [
+                        PYTHON,
+                        "manage.py",
+                        "runedge",
+                        "--http-port",
+                        str(edge_port),
+                        "--https-port",
+                        "8443",
+                        "--no-origin",
+                        "--workers",
+                        str(args.workers),
+                    ],
+                    cwd=PROJECT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+            )
+            processes.append(
+                subprocess.Popen(
+                    [nginx, "-c", f"{tmp}/nginx.conf", "-p", tmp],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+            )
             wait_for(edge_port)
             wait_for(nginx_port)
             check_301(edge_port, host)
             check_301(nginx_port, host)
             print(f"301 for http://{host}{PATH} (the large catalog: 22 behaviors, default redirect-to-https)")
-            print(f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, {args.rounds} rounds, alternating; "
-                  f"{args.workers} worker process(es) each; {os.cpu_count()} CPUs")
+            print(
+                f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, {args.rounds} rounds, alternating; "
+                f"{args.workers} worker process(es) each; {os.cpu_count()} CPUs"
+            )
             results = {"runedge": [], "nginx": []}
             wrk(edge_port, host, 1, args.connections, args.threads)  # warm-up
             wrk(nginx_port, host, 1, args.connections, args.threads)
@@ -200,9 +234,13 @@ def main():
                     process.kill()
         edge, ngx = statistics.median(results["runedge"]), statistics.median(results["nginx"])
         ratio = edge / ngx
-        print(f"median  runedge {edge:>10,.0f} req/s  (min {min(results['runedge']):,.0f}, "
-              f"max {max(results['runedge']):,.0f})")
-        print(f"median  nginx   {ngx:>10,.0f} req/s  (min {min(results['nginx']):,.0f}, max {max(results['nginx']):,.0f})")
+        print(
+            f"median  runedge {edge:>10,.0f} req/s  (min {min(results['runedge']):,.0f}, "
+            f"max {max(results['runedge']):,.0f})"
+        )
+        print(
+            f"median  nginx   {ngx:>10,.0f} req/s  (min {min(results['nginx']):,.0f}, max {max(results['nginx']):,.0f})"
+        )
         verdict = "holds" if ratio >= TARGET_RATIO else "MISSED"
         print(f"ratio runedge/nginx = {ratio:.2f} (target >= {TARGET_RATIO:.2f}: {verdict})")
 

@@ -90,11 +90,15 @@ def _translate(exc, operation, distribution_id=None):
         if code in ("AccessDenied", "AccessDeniedException"):
             action = IAM_ACTIONS.get(operation, operation)
             return BackendError(
-                "AccessDenied", f"AWS denied {operation}: the identity needs the IAM permission {action}. {message}", 403
+                "AccessDenied",
+                f"AWS denied {operation}: the identity needs the IAM permission {action}. {message}",
+                403,
             )
         if code in ("Throttling", "ThrottlingException", "TooManyRequestsException"):
             return BackendError(
-                "Throttling", f"CloudFront is throttling {operation} and retries did not get through; try again shortly.", 503
+                "Throttling",
+                f"CloudFront is throttling {operation} and retries did not get through; try again shortly.",
+                503,
             )
         if status >= 500:
             return BackendError(code, f"CloudFront failed on {operation} after retries: {message}", SERVER_ERROR_STATUS)
@@ -156,8 +160,9 @@ class AwsBackend:
             page = self._call("ListCertificates", acm.list_certificates, **params)
             for item in page.get("CertificateSummaryList", []):
                 names = item.get("SubjectAlternativeNameSummaries") or [item.get("DomainName", "")]
-                result.append({"id": item["CertificateArn"], "kind": "acm", "names": names,
-                               "label": f"{', '.join(names)} (ACM)"})
+                result.append(
+                    {"id": item["CertificateArn"], "kind": "acm", "names": names, "label": f"{', '.join(names)} (ACM)"}
+                )
             marker = page.get("NextToken")
             if not marker:
                 break
@@ -165,8 +170,14 @@ class AwsBackend:
         for item in self._call("ListServerCertificates", iam.list_server_certificates).get(
             "ServerCertificateMetadataList", []
         ):
-            result.append({"id": item["ServerCertificateId"], "kind": "iam", "names": None,
-                           "label": f"{item['ServerCertificateName']} (IAM)"})
+            result.append(
+                {
+                    "id": item["ServerCertificateId"],
+                    "kind": "iam",
+                    "names": None,
+                    "label": f"{item['ServerCertificateName']} (IAM)",
+                }
+            )
         return result
 
     def certificate_names(self, reference):
@@ -208,7 +219,9 @@ class AwsBackend:
 
     def update_distribution(self, distribution_id, config, if_match):
         if not if_match:
-            raise BackendError("InvalidIfMatchVersion", "The If-Match version is missing or not valid for the resource.")
+            raise BackendError(
+                "InvalidIfMatchVersion", "The If-Match version is missing or not valid for the resource."
+            )
         answer = self._call(
             "UpdateDistribution",
             self.client.update_distribution,
@@ -220,7 +233,9 @@ class AwsBackend:
         return _clean(answer)
 
     def create_distribution(self, config):
-        answer = self._call("CreateDistribution", self.client.create_distribution, DistributionConfig=copy.deepcopy(config))
+        answer = self._call(
+            "CreateDistribution", self.client.create_distribution, DistributionConfig=copy.deepcopy(config)
+        )
         return _clean(answer)
 
     def create_invalidation(self, distribution_id, paths, caller_reference):
@@ -229,7 +244,10 @@ class AwsBackend:
             self.client.create_invalidation,
             distribution_id,
             DistributionId=distribution_id,
-            InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": list(paths)}, "CallerReference": caller_reference},
+            InvalidationBatch={
+                "Paths": {"Quantity": len(paths), "Items": list(paths)},
+                "CallerReference": caller_reference,
+            },
         )
         return _invalidation(answer["Invalidation"])
 
@@ -239,8 +257,11 @@ class AwsBackend:
         while True:
             params = {"Marker": marker} if marker else {}
             page = self._call(
-                "ListInvalidations", self.client.list_invalidations, distribution_id,
-                DistributionId=distribution_id, **params,
+                "ListInvalidations",
+                self.client.list_invalidations,
+                distribution_id,
+                DistributionId=distribution_id,
+                **params,
             )["InvalidationList"]
             result += [_invalidation(item) for item in page.get("Items", [])]
             marker = page.get("NextMarker")

@@ -6,7 +6,8 @@ GetDistribution does, ``get_distribution_config`` returns ``(DistributionConfig,
 ETag)``, ``list_distributions`` yields ListDistributions summaries.
 """
 
-from typing import Iterator, Protocol
+from collections.abc import Iterator
+from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string

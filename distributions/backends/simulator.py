@@ -102,8 +102,13 @@ class SimulatorBackend:
         from ..edge.models import SimulatedCertificate
 
         return [
-            {"id": c.arn, "kind": "acm", "iam_id": c.iam_certificate_id, "names": list(c.domain_names),
-             "label": f"{', '.join(c.domain_names)} ({c.get_source_display()})"}
+            {
+                "id": c.arn,
+                "kind": "acm",
+                "iam_id": c.iam_certificate_id,
+                "names": list(c.domain_names),
+                "label": f"{', '.join(c.domain_names)} ({c.get_source_display()})",
+            }
             for c in SimulatedCertificate.objects.all()
         ]
 
@@ -124,9 +129,21 @@ class SimulatorBackend:
                 {
                     key: config.get(key)
                     for key in (
-                        "Aliases", "Origins", "OriginGroups", "DefaultCacheBehavior", "CacheBehaviors",
-                        "CustomErrorResponses", "Comment", "PriceClass", "Enabled", "ViewerCertificate",
-                        "Restrictions", "WebACLId", "HttpVersion", "IsIPV6Enabled", "Staging",
+                        "Aliases",
+                        "Origins",
+                        "OriginGroups",
+                        "DefaultCacheBehavior",
+                        "CacheBehaviors",
+                        "CustomErrorResponses",
+                        "Comment",
+                        "PriceClass",
+                        "Enabled",
+                        "ViewerCertificate",
+                        "Restrictions",
+                        "WebACLId",
+                        "HttpVersion",
+                        "IsIPV6Enabled",
+                        "Staging",
                     )
                     if key in config
                 }
@@ -213,9 +230,10 @@ class SimulatorBackend:
                         409,
                     )
                 return self._invalidation(self._settle_invalidation(existing))
-            in_progress = [self._settle_invalidation(i) for i in SimulatedInvalidation.objects.filter(
-                distribution_id=distribution_id, status="InProgress"
-            )]
+            in_progress = [
+                self._settle_invalidation(i)
+                for i in SimulatedInvalidation.objects.filter(distribution_id=distribution_id, status="InProgress")
+            ]
             pending = [p for i in in_progress if i.status == "InProgress" for p in i.paths] + paths
             wildcards = sum(1 for p in pending if inv.is_wildcard(p))
             if wildcards > inv.MAX_WILDCARDS_IN_PROGRESS or len(pending) - wildcards > inv.MAX_FILES_IN_PROGRESS:

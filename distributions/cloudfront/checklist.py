@@ -121,13 +121,18 @@ def _behavior_findings(config, behavior):
     policy = behavior.viewer_protocol_policy
     label = _label(behavior)
     if policy == "allow-all":
-        result.append(Finding("allows-http", WARNING, pattern, None, f"{label} lets viewers use plain HTTP; {FIX_POLICY}."))
+        result.append(
+            Finding("allows-http", WARNING, pattern, None, f"{label} lets viewers use plain HTTP; {FIX_POLICY}.")
+        )
     if policy == "redirect-to-https":
         methods = [m for m in NOT_REDIRECTED if m in behavior.allowed_methods]
         if methods:
             result.append(
                 Finding(
-                    "redirect-403-methods", WARNING, pattern, None,
+                    "redirect-403-methods",
+                    WARNING,
+                    pattern,
+                    None,
                     f"{label} redirects HTTP to HTTPS, but HTTP {', '.join(methods)} requests get 403, not a "
                     "redirect; make those clients use HTTPS URLs, or choose HTTPS Only so HTTP always gets 403.",
                 )  # fmt: skip
@@ -140,7 +145,10 @@ def _behavior_findings(config, behavior):
         if origin_ids is None:
             result.append(
                 Finding(
-                    "missing-origin", ERROR, pattern, target,
+                    "missing-origin",
+                    ERROR,
+                    pattern,
+                    target,
                     f"{label} routes to origin {target!r}, which is not an origin or origin group of this "
                     "distribution; choose an existing origin.",
                 )  # fmt: skip
@@ -156,7 +164,9 @@ def _behavior_findings(config, behavior):
         if origin_policy == "http-only" and policy == "allow-all":
             message = f"{label} reaches {reaches}; set the origin's protocol to HTTPS Only."
         elif origin_policy == "http-only":
-            message = f"{label} requires HTTPS from viewers but reaches {reaches}; set the origin's protocol to HTTPS Only."
+            message = (
+                f"{label} requires HTTPS from viewers but reaches {reaches}; set the origin's protocol to HTTPS Only."
+            )
         elif origin_policy == "match-viewer" and policy == "allow-all":
             message = f"{label} forwards viewers' HTTP requests to {reaches}; {FIX_POLICY}, or set the origin's protocol to HTTPS Only."
         else:
@@ -175,7 +185,10 @@ def _origin_findings(config):
         if weak:
             result.append(
                 Finding(
-                    "weak-origin-tls", WARNING, None, origin.get("Id"),
+                    "weak-origin-tls",
+                    WARNING,
+                    None,
+                    origin.get("Id"),
                     f"Origin {origin.get('Id')!r} accepts {', '.join(weak)} for HTTPS to the origin; "
                     "keep only TLSv1.2 in its origin SSL protocols.",
                 )  # fmt: skip
@@ -211,7 +224,10 @@ def _certificate_findings(config, certificate_names):
         if alias_list:
             result.append(
                 Finding(
-                    "default-certificate-with-aliases", ERROR, None, None,
+                    "default-certificate-with-aliases",
+                    ERROR,
+                    None,
+                    None,
                     f"The default *.cloudfront.net certificate cannot serve HTTPS for {', '.join(alias_list)}; "
                     "choose a custom SSL certificate (ACM, us-east-1) that covers them.",
                 )  # fmt: skip
@@ -222,7 +238,10 @@ def _certificate_findings(config, certificate_names):
             if not any(covers(name, alias) for name in certificate_names):
                 result.append(
                     Finding(
-                        "alias-not-covered", ERROR, None, None,
+                        "alias-not-covered",
+                        ERROR,
+                        None,
+                        None,
                         f"The custom certificate does not cover {alias} (it covers {', '.join(certificate_names) or 'no names'}); "
                         "add the name to the certificate or remove the alternate domain name.",
                         alias,
@@ -235,7 +254,10 @@ def _certificate_findings(config, certificate_names):
     ):
         result.append(
             Finding(
-                "weak-viewer-tls", WARNING, None, None,
+                "weak-viewer-tls",
+                WARNING,
+                None,
+                None,
                 f"Viewers may connect with security policy {version}; choose {RECOMMENDED_VIEWER_TLS} or newer.",
             )  # fmt: skip
         )

@@ -71,12 +71,9 @@ def items(container):
 def behaviors(config):
     """Every cache behavior in the order CloudFront evaluates them, default last."""
     result = [
-        Behavior(i, b.get("PathPattern", ""), False, b)
-        for i, b in enumerate(items(config.get("CacheBehaviors")))
+        Behavior(i, b.get("PathPattern", ""), False, b) for i, b in enumerate(items(config.get("CacheBehaviors")))
     ]
-    result.append(
-        Behavior(len(result), patterns.DEFAULT_PATTERN, True, config.get("DefaultCacheBehavior", {}))
-    )
+    result.append(Behavior(len(result), patterns.DEFAULT_PATTERN, True, config.get("DefaultCacheBehavior", {})))
     return result
 
 
@@ -183,13 +180,12 @@ def _check_behavior(behavior, origin_ids, label):
             f"The {label} routes to origin {data.get('TargetOriginId')!r}, which is not an origin of this distribution.",
         )
     methods = data.get("AllowedMethods")
-    if methods is not None:
-        if frozenset(items(methods)) not in METHOD_SETS:
-            raise ConfigError(
-                "InvalidArgument",
-                f"The {label} has AllowedMethods {items(methods)}; CloudFront accepts GET+HEAD, "
-                "GET+HEAD+OPTIONS, or all seven methods.",
-            )
+    if methods is not None and frozenset(items(methods)) not in METHOD_SETS:
+        raise ConfigError(
+            "InvalidArgument",
+            f"The {label} has AllowedMethods {items(methods)}; CloudFront accepts GET+HEAD, "
+            "GET+HEAD+OPTIONS, or all seven methods.",
+        )
 
 
 def validate(config):
@@ -236,7 +232,8 @@ def validate(config):
             raise ConfigError("InvalidArgument", error)
         if behavior.path_pattern in seen:
             raise ConfigError(
-                "InvalidArgument", f"The path pattern {behavior.path_pattern!r} is used by more than one cache behavior."
+                "InvalidArgument",
+                f"The path pattern {behavior.path_pattern!r} is used by more than one cache behavior.",
             )
         seen.add(behavior.path_pattern)
         _check_behavior(behavior, origin_ids, f"cache behavior {behavior.path_pattern!r}")
@@ -259,7 +256,9 @@ def validate(config):
         )
     arn = certificate.get("ACMCertificateArn")
     if arn and not arn.startswith("arn:aws:acm:us-east-1:"):
-        raise ConfigError("InvalidViewerCertificate", "An ACM certificate for CloudFront must be in us-east-1 (N. Virginia).")
+        raise ConfigError(
+            "InvalidViewerCertificate", "An ACM certificate for CloudFront must be in us-east-1 (N. Virginia)."
+        )
 
 
 def diff(old, new, path=""):
@@ -271,7 +270,7 @@ def diff(old, new, path=""):
         return changes
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         changes = []
-        for index, (a, b) in enumerate(zip(old, new)):
+        for index, (a, b) in enumerate(zip(old, new, strict=False)):
             changes += diff(a, b, f"{path}[{index}]")
         return changes
     if old == new:
@@ -316,7 +315,7 @@ def set_origin_protocol(config, origin_id, protocol_policy, minimum_ssl_protocol
             "InvalidArgument", f"Origin {origin_id!r} is an S3 origin: it has no origin protocol policy to set."
         )
     custom["OriginProtocolPolicy"] = protocol_policy
-    enabled = list(ORIGIN_SSL_PROTOCOLS[ORIGIN_SSL_PROTOCOLS.index(minimum_ssl_protocol):])
+    enabled = list(ORIGIN_SSL_PROTOCOLS[ORIGIN_SSL_PROTOCOLS.index(minimum_ssl_protocol) :])
     custom["OriginSslProtocols"] = {"Quantity": len(enabled), "Items": enabled}
     return edited
 
@@ -337,8 +336,14 @@ SECURITY_POLICIES = (
 )  # fmt: skip
 
 
-def set_viewer_certificate(config, alias_list, certificate=None, kind="acm", ssl_support_method="sni-only",
-                           minimum_protocol_version="TLSv1.2_2021"):
+def set_viewer_certificate(
+    config,
+    alias_list,
+    certificate=None,
+    kind="acm",
+    ssl_support_method="sni-only",
+    minimum_protocol_version="TLSv1.2_2021",
+):
     """A copy of ``config`` with new alternate domain names and viewer certificate.
 
     ``certificate`` None means CloudFront's default ``*.cloudfront.net``

@@ -9,9 +9,7 @@ import re
 from functools import lru_cache
 
 MAX_LENGTH = 255
-ALLOWED_CHARACTERS = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" "_-.*$/~\"'@:+&?"
-)
+ALLOWED_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.*$/~\"'@:+&?")
 DEFAULT_PATTERN = "*"
 
 

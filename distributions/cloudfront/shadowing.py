@@ -97,9 +97,9 @@ def _search(must_match, must_not_match):
     for tokens in negative:
         offsets.append(total)
         total += len(tokens) + 1
-    accepting = sum(1 << (offset + len(tokens)) for offset, tokens in zip(offsets, negative))
+    accepting = sum(1 << (offset + len(tokens)) for offset, tokens in zip(offsets, negative, strict=False))
     moves = {}  # (bit, symbol) -> mask of successor bits
-    for offset, tokens in zip(offsets, negative):
+    for offset, tokens in zip(offsets, negative, strict=False):
         for position in range(len(tokens) + 1):
             for symbol in alphabet:
                 moves[offset + position, symbol] = sum(1 << (offset + p) for p in _successors(tokens, position, symbol))
@@ -112,7 +112,9 @@ def _search(must_match, must_not_match):
             mask ^= lowest
         return result
 
-    start_mask = sum(1 << (offset + p) for offset, tokens in zip(offsets, negative) for p in _closure(tokens, {0}))
+    start_mask = sum(
+        1 << (offset + p) for offset, tokens in zip(offsets, negative, strict=False) for p in _closure(tokens, {0})
+    )
     stepped = {}  # (mask, symbol) -> mask: many positive states share a negative one
     parents = {}
     antichain = {}  # positive state -> minimal negative masks seen with it
@@ -132,14 +134,14 @@ def _search(must_match, must_not_match):
     while queue:
         state = queue.popleft()
         left, mask = state
-        if all(p == len(t) for p, t in zip(left, positive)) and not mask & accepting:
+        if all(p == len(t) for p, t in zip(left, positive, strict=False)) and not mask & accepting:
             symbols = []
             while parents[state] is not None:
                 state, symbol = parents[state]
                 symbols.append(symbol)
             return _spell(reversed(symbols), literals)
         for symbol in alphabet:
-            lefts = _product([_successors(t, p, symbol) for t, p in zip(positive, left)])
+            lefts = _product([_successors(t, p, symbol) for t, p in zip(positive, left, strict=False)])
             if not lefts:
                 continue  # a pattern that must match no longer can
             following = stepped.get((mask, symbol))

@@ -118,15 +118,23 @@ def decide(config, method, scheme, host, path, query="", https_port=None):
     return _decision(behavior, tried, method.upper(), scheme.lower(), host, path, query, https_port)
 
 
-_DECISION_FIELDS = ("status", "location", "path_pattern", "precedence", "target_origin_id",
-                    "viewer_protocol_policy", "reason", "tried")
+_DECISION_FIELDS = (
+    "status",
+    "location",
+    "path_pattern",
+    "precedence",
+    "target_origin_id",
+    "viewer_protocol_policy",
+    "reason",
+    "tried",
+)
 
 
 def _fast_decision(*values):
     """A Decision built without the frozen dataclass's per-field ``__setattr__`` (several
     times faster; the edge builds one per traced request)."""
     decision = object.__new__(Decision)
-    decision.__dict__.update(zip(_DECISION_FIELDS, values))
+    decision.__dict__.update(zip(_DECISION_FIELDS, values, strict=False))
     return decision
 
 
@@ -145,9 +153,7 @@ class CompiledConfig:
         self._fullmatch = self._regex.fullmatch if self._regex is not None else None
         self._default = len(self.behaviors) - 1
         self._patterns = [b.path_pattern for b in self.behaviors]
-        self.rules = [
-            (b.viewer_protocol_policy, frozenset(b.allowed_methods)) for b in self.behaviors
-        ]
+        self.rules = [(b.viewer_protocol_policy, frozenset(b.allowed_methods)) for b in self.behaviors]
         self._reasons = {}  # (index, why, method, scheme) -> reason: a handful per behavior
 
     def behavior_index(self, path):
@@ -199,5 +205,6 @@ class CompiledConfig:
 def decide_url(config, method, url, https_port=None):
     """``decide`` for a full URL such as ``http://d111111abcdef8.cloudfront.net/images/a.jpg?x=1``."""
     parts = urlsplit(url)
-    return decide(config, method, parts.scheme or "http", parts.hostname or "", parts.path or "/", parts.query, https_port)
-
+    return decide(
+        config, method, parts.scheme or "http", parts.hostname or "", parts.path or "/", parts.query, https_port
+    )

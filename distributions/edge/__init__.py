@@ -100,20 +100,31 @@ def trace_request(method, url, http_version="HTTP/1.1", https_port=None):
     result["distribution_id"] = row.id
     if scheme == "https":
         if host == distribution.domain_name or distribution.certificate_ref is None:
-            tls = {"certificate": "*.cloudfront.net (default CloudFront certificate)", "covers_host": covers(["*.cloudfront.net"], host)}
+            tls = {
+                "certificate": "*.cloudfront.net (default CloudFront certificate)",
+                "covers_host": covers(["*.cloudfront.net"], host),
+            }
         else:
             certificate = find_certificate(distribution.certificate_ref)
             if certificate is None:
-                tls = {"certificate": distribution.certificate_ref, "covers_host": False,
-                       "error": "The sandbox holds no certificate with this ARN or ID, so the edge has none "
-                                "to present for this alias: the TLS handshake fails."}
+                tls = {
+                    "certificate": distribution.certificate_ref,
+                    "covers_host": False,
+                    "error": "The sandbox holds no certificate with this ARN or ID, so the edge has none "
+                    "to present for this alias: the TLS handshake fails.",
+                }
             else:
-                tls = {"certificate": certificate.arn, "domain_names": list(certificate.domain_names),
-                       "source": certificate.source, "covers_host": certificate.covers(host)}
+                tls = {
+                    "certificate": certificate.arn,
+                    "domain_names": list(certificate.domain_names),
+                    "source": certificate.source,
+                    "covers_host": certificate.covers(host),
+                }
         if not tls["covers_host"]:
             tls.setdefault(
-                "error", f"The certificate does not cover {host}: the viewer's TLS handshake fails "
-                         "(wildcards cover one label only)."
+                "error",
+                f"The certificate does not cover {host}: the viewer's TLS handshake fails "
+                "(wildcards cover one label only).",
             )
             tls["handshake"] = "fails"
             result.update(status=None, outcome="tls-handshake-failure", tls=tls, reason=tls["error"])
@@ -139,14 +150,19 @@ def trace_request(method, url, http_version="HTTP/1.1", https_port=None):
     protocol = scheme.upper()
     if decision.status == 301:
         result["billing"] = {
-            "requests": 1, "protocol": protocol,
+            "requests": 1,
+            "protocol": protocol,
             "note": "Billed as an HTTP request (the request and the 301's headers); the HTTPS request the viewer "
-                    "sends next is billed again, with the object.",
+            "sends next is billed again, with the object.",
         }
     else:
         result["billing"] = {"requests": 1, "protocol": protocol, "note": f"Billed as one {protocol} request."}
-    if decision.status == 403 and scheme == "http" and decision.viewer_protocol_policy == "redirect-to-https" \
-            and http_version.upper() == "HTTP/1.1":
+    if (
+        decision.status == 403
+        and scheme == "http"
+        and decision.viewer_protocol_policy == "redirect-to-https"
+        and http_version.upper() == "HTTP/1.1"
+    ):
         result["notes"].append(
             "Newer AWS documentation describes a 307 for this request over HTTP/1.1; this console follows the "
             "reference page, which says 403."

@@ -31,9 +31,13 @@ class EdgeApp:
         self.origins.via = self.via
         # Bytes a 301 puts on the wire besides its Location (X-Amz-Cf-Id has a fixed length).
         fixed = [
-            (b"server", b"CloudFront"), (b"content-type", b"text/html"),
-            (b"content-length", responses.REDIRECT_LENGTH), (b"location", b""),
-            (b"x-cache", b"Redirect from cloudfront"), (b"via", self.via), (b"x-amz-cf-pop", responses.POP),
+            (b"server", b"CloudFront"),
+            (b"content-type", b"text/html"),
+            (b"content-length", responses.REDIRECT_LENGTH),
+            (b"location", b""),
+            (b"x-cache", b"Redirect from cloudfront"),
+            (b"via", self.via),
+            (b"x-amz-cf-pop", responses.POP),
             (b"x-amz-cf-id", responses.request_id()),
         ]
         headers = responses.header_bytes(_STATUS_LINE[301], fixed)
@@ -59,24 +63,24 @@ class EdgeApp:
             query = scope["query_string"]
             location = b"https://" + hostname + self.https_suffix + raw_path + (b"?" + query if query else b"")
             head = method == "HEAD"
-            await send({
-                "type": "http.response.start",
-                "status": 301,
-                "headers": [
-                    (b"server", b"CloudFront"),
-                    (b"content-type", b"text/html"),
-                    (b"content-length", responses.REDIRECT_LENGTH),
-                    (b"location", location),
-                    (b"x-cache", b"Redirect from cloudfront"),
-                    (b"via", self.via),
-                    (b"x-amz-cf-pop", responses.POP),
-                    (b"x-amz-cf-id", responses.request_id()),
-                ],
-            })
-            await send({"type": "http.response.body", "body": b"" if head else responses.REDIRECT_BODY})
-            self.meter.record(
-                distribution.id, False, 301, self._redirect_bytes[head] + len(location)
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 301,
+                    "headers": [
+                        (b"server", b"CloudFront"),
+                        (b"content-type", b"text/html"),
+                        (b"content-length", responses.REDIRECT_LENGTH),
+                        (b"location", location),
+                        (b"x-cache", b"Redirect from cloudfront"),
+                        (b"via", self.via),
+                        (b"x-amz-cf-pop", responses.POP),
+                        (b"x-amz-cf-id", responses.request_id()),
+                    ],
+                }
             )
+            await send({"type": "http.response.body", "body": b"" if head else responses.REDIRECT_BODY})
+            self.meter.record(distribution.id, False, 301, self._redirect_bytes[head] + len(location))
             return
         if status == 403:
             policy = distribution.compiled.rules[index][0]
@@ -119,8 +123,18 @@ class EdgeApp:
         request_id = responses.request_id()
         if entry is not None:
             age = str(int(time.time() - entry.stored_at)).encode()
-            await self._object(send, scope, distribution, entry.status, entry.headers, entry.body,
-                               responses.X_CACHE_HIT, request_id, hit=True, age=age)
+            await self._object(
+                send,
+                scope,
+                distribution,
+                entry.status,
+                entry.headers,
+                entry.body,
+                responses.X_CACHE_HIT,
+                request_id,
+                hit=True,
+                age=age,
+            )
             return
         body = b""
         if method in _BODY_METHODS:
@@ -134,8 +148,16 @@ class EdgeApp:
         # gets its real Content-Length.
         origin_method = "GET" if cacheable and method == "HEAD" else method
         answer = await self.origins.fetch(
-            distribution, behavior.origin, origin_method, scheme, raw_path, query, scope["headers"], body,
-            request_id, client[0] or "",
+            distribution,
+            behavior.origin,
+            origin_method,
+            scheme,
+            raw_path,
+            query,
+            scope["headers"],
+            body,
+            request_id,
+            client[0] or "",
         )
         if answer.error == "unreachable":
             await self._error(send, scope, distribution, 502, responses.ORIGIN_UNREACHABLE)
@@ -151,15 +173,31 @@ class EdgeApp:
             if ttl > 0:
                 self.cache.put(
                     key,
-                    CachedObject(answer.status, answer.headers, answer.body, time.time(), time.monotonic() + ttl,
-                                 answer.fetched_over),
+                    CachedObject(
+                        answer.status,
+                        answer.headers,
+                        answer.body,
+                        time.time(),
+                        time.monotonic() + ttl,
+                        answer.fetched_over,
+                    ),
                 )
         x_cache = responses.X_CACHE_ERROR if answer.status >= 400 else responses.X_CACHE_MISS
-        await self._object(send, scope, distribution, answer.status, answer.headers, answer.body, x_cache,
-                           request_id, hit=False if cacheable else None)
+        await self._object(
+            send,
+            scope,
+            distribution,
+            answer.status,
+            answer.headers,
+            answer.body,
+            x_cache,
+            request_id,
+            hit=False if cacheable else None,
+        )
 
-    async def _object(self, send, scope, distribution, status, origin_headers, body, x_cache, request_id, hit,
-                      age=None):
+    async def _object(
+        self, send, scope, distribution, status, origin_headers, body, x_cache, request_id, hit, age=None
+    ):
         headers = [
             *origin_headers,
             (b"server", responses.SERVER),

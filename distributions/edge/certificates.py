@@ -219,7 +219,9 @@ def import_certificate(cert_pem, key_pem, chain_pem=None, source=None):
     except TypeError:
         raise CertificateError("The private key is encrypted; import it without a passphrase.") from None
     except ValueError:
-        raise CertificateError("The private key is not a PEM-encoded private key (-----BEGIN PRIVATE KEY-----).") from None
+        raise CertificateError(
+            "The private key is not a PEM-encoded private key (-----BEGIN PRIVATE KEY-----)."
+        ) from None
     _check_key_type(cert.public_key(), "certificate")
     if not _same_key(cert, key):
         raise CertificateError("The private key does not match the certificate's public key.")
@@ -229,7 +231,9 @@ def import_certificate(cert_pem, key_pem, chain_pem=None, source=None):
     if cert.not_valid_before_utc > now:
         raise CertificateError(f"The certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC.")
     if not _names_of(cert):
-        raise CertificateError("The certificate names no domain: it has no subjectAltName DNS names and no common name.")
+        raise CertificateError(
+            "The certificate names no domain: it has no subjectAltName DNS names and no common name."
+        )
     chain_text = ""
     if chain_pem:
         chain_text = _text(chain_pem, "certificate chain")

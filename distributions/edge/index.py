@@ -231,4 +231,3 @@ class EdgeIndex:
                 result.invalidations.append((row.distribution_id, list(row.paths), row.created.timestamp()))
                 self._last_invalidation = row.pk
         return result
-

@@ -83,7 +83,13 @@ class EdgeUsage(models.Model):
     objects = EdgeUsageQuerySet.as_manager()
 
     COUNTERS = (
-        "http_requests", "https_requests", "redirects", "forbidden", "cache_hits", "cache_misses", "bytes_out",
+        "http_requests",
+        "https_requests",
+        "redirects",
+        "forbidden",
+        "cache_hits",
+        "cache_misses",
+        "bytes_out",
     )
 
     class Meta:

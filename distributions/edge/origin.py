@@ -18,8 +18,17 @@ from dataclasses import dataclass
 
 HOP_BY_HOP = frozenset(
     {
-        b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer",
-        b"trailers", b"transfer-encoding", b"upgrade", b"content-length", b"host",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+        b"content-length",
+        b"host",
     }
 )
 # Headers the edge sets itself on answers to viewers.
@@ -63,8 +72,9 @@ class OriginClient:
             return self.local_https_port if origin.https_port == 443 and self.local_https_port else origin.https_port
         return self.local_http_port if origin.http_port == 80 and self.local_http_port else origin.http_port
 
-    async def fetch(self, distribution, origin, method, viewer_scheme, raw_path, query, headers, body, request_id,
-                    client_ip):
+    async def fetch(
+        self, distribution, origin, method, viewer_scheme, raw_path, query, headers, body, request_id, client_ip
+    ):
         scheme = origin.scheme_for(viewer_scheme)
         if not origin.is_local:
             return synthetic(distribution, origin, method, viewer_scheme, raw_path, query, scheme)
@@ -72,7 +82,9 @@ class OriginClient:
 
         host = origin.domain_name
         netloc_host = f"[{host.strip('[]')}]" if ":" in host else host
-        url = f"{scheme}://{netloc_host}:{self.port_for(origin, scheme)}{origin.origin_path}{raw_path.decode('latin-1')}"
+        url = (
+            f"{scheme}://{netloc_host}:{self.port_for(origin, scheme)}{origin.origin_path}{raw_path.decode('latin-1')}"
+        )
         if query:
             url += "?" + query.decode("latin-1")
         forwarded = [(k, v) for k, v in headers if k not in HOP_BY_HOP]
@@ -151,8 +163,12 @@ async def local_origin_app(scope, receive, send):
     common = [(b"x-origin-protocol", scheme.encode()), (b"server", b"sandbox-origin")]
     if path in STATIC_FILES and scope["method"] in ("GET", "HEAD"):
         content_type, content = STATIC_FILES[path]
-        headers = [(b"content-type", content_type), (b"content-length", str(len(content)).encode()),
-                   (b"cache-control", b"max-age=300"), *common]
+        headers = [
+            (b"content-type", content_type),
+            (b"content-length", str(len(content)).encode()),
+            (b"cache-control", b"max-age=300"),
+            *common,
+        ]
     else:
         echo = {
             "origin": "CloudFront sandbox local origin",
@@ -168,4 +184,3 @@ async def local_origin_app(scope, receive, send):
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode()), *common]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": content})
-

@@ -65,8 +65,9 @@ Request ID: {request_id}
 
 def error_page(status, message, request_id):
     """CloudFront's "The request could not be satisfied" page."""
-    body = _ERROR_PAGE.format(status=status, message=message.replace("\n", "\n<BR clear=\"all\">\n"),
-                              request_id=request_id.decode())
+    body = _ERROR_PAGE.format(
+        status=status, message=message.replace("\n", '\n<BR clear="all">\n'), request_id=request_id.decode()
+    )
     return body.encode("latin-1", "replace")
 
 

@@ -125,10 +125,22 @@ class EdgeRunner:
     (tests) and returns once the edge answers; ``stop()`` ends it.
     """
 
-    def __init__(self, host="127.0.0.1", http_port=8080, https_port=8443, origin_port=8081,
-                 origin_https_port=8444, local_origin=True, origin_hosts=(), log_level="warning",
-                 access_log=False, refresh_seconds=REFRESH_SECONDS, flush_seconds=FLUSH_SECONDS,
-                 connections_override=None, db_lock=None):
+    def __init__(
+        self,
+        host="127.0.0.1",
+        http_port=8080,
+        https_port=8443,
+        origin_port=8081,
+        origin_https_port=8444,
+        local_origin=True,
+        origin_hosts=(),
+        log_level="warning",
+        access_log=False,
+        refresh_seconds=REFRESH_SECONDS,
+        flush_seconds=FLUSH_SECONDS,
+        connections_override=None,
+        db_lock=None,
+    ):
         self.host = host
         self.ports = {"http": http_port, "https": https_port, "origin": origin_port, "origin_https": origin_https_port}
         self.local_origin = local_origin
@@ -258,7 +270,7 @@ class EdgeRunner:
                 _Server(local_origin_app, origin_tls, self.log_level).server,
             ]
             sockets += [self.sockets["origin"], self.sockets["origin_https"]]
-        tasks = [asyncio.ensure_future(s.serve(sockets=[sock])) for s, sock in zip(self.servers, sockets)]
+        tasks = [asyncio.ensure_future(s.serve(sockets=[sock])) for s, sock in zip(self.servers, sockets, strict=False)]
         database = asyncio.ensure_future(self._database_loop(app))
         while not all(s.started for s in self.servers):
             if any(t.done() for t in tasks):

@@ -70,7 +70,7 @@ def flush(counts, moment=None):
         return
     hour = hour_of(moment or timezone.now())
     for distribution_id, values in counts.items():
-        increments = {name: F(name) + value for name, value in zip(COUNTERS, values) if value}
+        increments = {name: F(name) + value for name, value in zip(COUNTERS, values, strict=False) if value}
         if not increments:
             continue
         for _ in range(2):
@@ -81,7 +81,7 @@ def flush(counts, moment=None):
                 try:
                     with transaction.atomic():
                         EdgeUsage.objects.create(
-                            distribution_id=distribution_id, hour=hour, **dict(zip(COUNTERS, values))
+                            distribution_id=distribution_id, hour=hour, **dict(zip(COUNTERS, values, strict=False))
                         )
                     break
                 except IntegrityError:  # another edge created the row meanwhile: add to it
@@ -161,5 +161,3 @@ def usage_summary(distribution_id, since=None):
     if since is not None:
         rows = rows.filter(hour__gte=hour_of(since))
     return summarize(distribution_id, rows, prices())
-
-

@@ -82,7 +82,10 @@ def test_every_step_works_without_javascript(live_server, page_without_javascrip
     page = page_without_javascript
     UserFactory(username="nojs", password="a long training password")
     api = make_distribution(
-        [("/api/*", "allow-all", ["HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"]), ("/img/*", "allow-all")],
+        [
+            ("/api/*", "allow-all", ["HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"]),
+            ("/img/*", "allow-all"),
+        ],
         comment="API without JS",
     )
     page.goto(live_server.url + "/distributions/")

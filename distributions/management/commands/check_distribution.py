@@ -92,7 +92,9 @@ class Command(BaseCommand):
                 subject = finding.path_pattern or finding.alias or finding.origin_id
                 where = f" [{subject}]" if subject else ""
                 self.stdout.write(f"{finding.severity.upper()} {finding.code}{where}: {finding.message}")
-            counts = {s: sum(f.severity == s for f in findings) for s in (checklist.ERROR, checklist.WARNING, checklist.INFO)}
+            counts = {
+                s: sum(f.severity == s for f in findings) for s in (checklist.ERROR, checklist.WARNING, checklist.INFO)
+            }
             self.stdout.write(
                 f"{source}: {plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
                 f"{plural(counts['info'], 'info')}"

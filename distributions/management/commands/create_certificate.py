@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("domains", nargs="+", metavar="DOMAIN", help="e.g. www.example.org or *.example.org")
-        parser.add_argument("--cert-out", metavar="FILE", help="also write the certificate (PEM) here, for curl --cacert")
+        parser.add_argument(
+            "--cert-out", metavar="FILE", help="also write the certificate (PEM) here, for curl --cacert"
+        )
 
     def handle(self, *args, domains, cert_out=None, **options):
         try:

@@ -2,9 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from distributions.edge import EdgeError, decide_request
-
 from distributions.cli import fail
+from distributions.edge import EdgeError, decide_request
 
 
 class Command(BaseCommand):

@@ -5,7 +5,6 @@ from django.db import transaction
 
 from distributions import publish
 from distributions.backends.base import BackendError
-
 from distributions.cli import fail
 
 

@@ -20,14 +20,19 @@ class Command(BaseCommand):
         parser.add_argument("--origin-https-port", type=int, default=8444, help="the local origin over HTTPS")
         parser.add_argument("--no-origin", action="store_true", help="do not start the local origin")
         parser.add_argument(
-            "--origin-host", action="append", default=[], metavar="NAME",
+            "--origin-host",
+            action="append",
+            default=[],
+            metavar="NAME",
             help="an origin DomainName to treat as this machine, besides localhost and 127.0.0.1 (repeatable)",
         )
         parser.add_argument("--access-log", action="store_true", help="log every request (slower)")
         parser.add_argument(
-            "--workers", type=int, default=1,
+            "--workers",
+            type=int,
+            default=1,
             help="processes sharing the ports (default 1); each keeps its own cache, as the servers of one "
-                 "edge location do, so keep 1 to watch the cache ignore the protocol",
+            "edge location do, so keep 1 to watch the cache ignore the protocol",
         )
 
     def handle(self, *args, **options):

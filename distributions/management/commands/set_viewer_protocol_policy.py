@@ -33,8 +33,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"{distribution_id}: change request #{change.pk} submitted for approval ({summary}).")
                 return
             row = publish.push_config(
-                distribution_id, snapshot.config, snapshot.etag, edited, action="viewer-protocol-policy",
-                summary=summary, user=user,
+                distribution_id,
+                snapshot.config,
+                snapshot.etag,
+                edited,
+                action="viewer-protocol-policy",
+                summary=summary,
+                user=user,
             )
         except (publish.EditError, BackendError) as exc:
             raise fail(f"{exc.code}: {exc.message}") from None

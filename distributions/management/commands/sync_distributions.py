@@ -26,7 +26,9 @@ class Command(BaseCommand):
             if not can_defer():
                 self.stdout.write(f"Ran the sync at once as task {result.id} (CONSOLE_TASKS_BACKEND=immediate).")
                 return
-            self.stdout.write(f"Queued the sync as task {result.id}" + (f", repeating every {every} s." if every else "."))
+            self.stdout.write(
+                f"Queued the sync as task {result.id}" + (f", repeating every {every} s." if every else ".")
+            )
             return
         backend = get_backend()
         started = time.monotonic()
