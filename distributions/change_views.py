@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import access, publish
 from .backends.base import BackendError, get_backend
 from .cloudfront import config as cfg
+from .cloudfront.certificates import certificate_reference
 from .review import review
 from .views import edit_refused, handles_backend_errors, mirrored, open_edit, render_error, require_view
 
@@ -259,13 +260,13 @@ def distribution_settings_edit(request, distribution_id):
     current = snapshot.config.get("ViewerCertificate") or {}
     data = request.POST if request.method == "POST" else request.GET
     aliases_text = data.get("aliases", "\n".join(cfg.aliases(snapshot.config))).replace("\x00", "")[:20000]
-    certificate = data.get("certificate", cfg.certificate_reference(snapshot.config) or "")
+    certificate = data.get("certificate", certificate_reference(snapshot.config) or "")
     method = data.get("ssl_support_method", current.get("SSLSupportMethod") or "sni-only")
     policy = data.get("minimum_protocol_version", current.get("MinimumProtocolVersion") or "TLSv1.2_2021")
     known = {c["id"]: c for c in choices if c["id"]}
     error = ""
     kind = "iam" if certificate and not certificate.startswith("arn:") else "acm"
-    if certificate and certificate not in known and certificate != cfg.certificate_reference(snapshot.config):
+    if certificate and certificate not in known and certificate != certificate_reference(snapshot.config):
         after, error = snapshot.config, f"No certificate {certificate!r} is available to this console."
     else:
         try:
@@ -280,8 +281,8 @@ def distribution_settings_edit(request, distribution_id):
             cfg.validate(after)
         except cfg.ConfigError as exc:
             after, error = snapshot.config, exc.message
-    names_before = backend.certificate_names(cfg.certificate_reference(snapshot.config))
-    names_after = backend.certificate_names(cfg.certificate_reference(after))
+    names_before = backend.certificate_names(certificate_reference(snapshot.config))
+    names_after = backend.certificate_names(certificate_reference(after))
     change_review = review(snapshot.config, after, names_before, names_after)
     uncovered = [
         f for f in change_review.findings_after if f.code in ("alias-not-covered", "default-certificate-with-aliases")
@@ -299,7 +300,7 @@ def distribution_settings_edit(request, distribution_id):
             summary="Alternate domain names: "
             + (", ".join(cfg.aliases(after)) or "none")
             + "; certificate: "
-            + (cfg.certificate_reference(after) or "default *.cloudfront.net"),
+            + (certificate_reference(after) or "default *.cloudfront.net"),
             confirm="Confirm that you reviewed the alternate domain names and the certificate.",
             refused="Refused: " + " ".join(f.message for f in uncovered) if uncovered else "",
             done="Settings saved. The change is deploying (In Progress).",
@@ -335,7 +336,7 @@ def distribution_settings_edit(request, distribution_id):
 @require_POST
 def certificate_create(request):
     """Sandbox: create a self-signed certificate, or import one, for alternate domain names."""
-    from .edge.certificates import CertificateError, create_self_signed, import_certificate
+    from .sandbox.certificates import CertificateError, create_self_signed, import_certificate
 
     back = request.POST.get("next", "")
     if not back.startswith("/distributions/"):

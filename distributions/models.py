@@ -150,53 +150,6 @@ class EditSnapshot(models.Model):
         ]
 
 
-class SimulatedDistribution(models.Model):
-    """The simulator's fake CloudFront control plane: one row per distribution."""
-
-    id = models.CharField(primary_key=True, max_length=14)
-    domain_name = models.CharField(max_length=64, unique=True)
-    config = models.JSONField()
-    etag = models.CharField(max_length=14)
-    status = models.CharField(max_length=16, choices=DistributionStatus.choices)
-    last_modified = models.DateTimeField()
-    # What edge locations serve: the config as of the last completed deployment.
-    deployed_config = models.JSONField(null=True)
-    deploy_ready_at = models.DateTimeField(null=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self):
-        return self.id
-
-    @property
-    def arn(self):
-        return f"arn:aws:cloudfront::{settings.CONSOLE_SIMULATOR_ACCOUNT_ID}:distribution/{self.id}"
-
-
-class SimulatedInvalidation(models.Model):
-    """An invalidation in the simulator's control plane: InProgress, then Completed after the deploy delay."""
-
-    id = models.CharField(primary_key=True, max_length=14)
-    distribution_id = models.CharField(max_length=14, db_index=True)
-    paths = models.JSONField()
-    caller_reference = models.CharField(max_length=128)
-    status = models.CharField(max_length=16)
-    create_time = models.DateTimeField()
-    ready_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-create_time", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["distribution_id", "caller_reference"], name="invalidation_reference_unique"
-            ),
-        ]
-
-    def __str__(self):
-        return self.id
-
-
 # Staff self-service: teams own distributions; every push attempt is recorded.
 
 
@@ -329,4 +282,3 @@ class AuditEntry(models.Model):
 
 
 # The sandbox edge's tables (certificates, usage) live with the edge.
-from .edge.models import *  # noqa: E402,F401,F403

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
-from . import change_views, sandbox_views, staff_views, views
+from . import change_views, staff_views, views
+from .sandbox import views as sandbox_views
 
 
 class DistributionIdConverter:

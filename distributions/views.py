@@ -23,6 +23,7 @@ from . import access, publish
 from .backends.base import BackendError, NoSuchDistribution, get_backend
 from .cloudfront import config as cfg
 from .cloudfront import patterns, viewer
+from .cloudfront.certificates import certificate_reference
 from .cloudfront.checklist import check
 from .forms import ViewerProtocolPolicyForm
 from .models import Distribution
@@ -172,7 +173,7 @@ def _distribution_page(request, distribution_id, tab, extra=None):
 def distribution_general(request, distribution_id):
     distribution, context = _distribution_page(request, distribution_id, "general")
     config = distribution.config
-    context["findings"] = check(config, get_backend().certificate_names(cfg.certificate_reference(config)))
+    context["findings"] = check(config, get_backend().certificate_names(certificate_reference(config)))
     return render(request, "distributions/distribution_general.html", context)
 
 

@@ -2,7 +2,7 @@ import pytest
 from django.test import override_settings
 
 from distributions import publish
-from distributions.backends.simulator import SimulatorBackend
+from distributions.sandbox.simulator import SimulatorBackend
 
 from .factories import UserFactory, distribution_config
 

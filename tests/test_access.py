@@ -23,10 +23,10 @@ from distributions.models import (
     ChangeRequest,
     ChangeRequestState,
     Distribution,
-    SimulatedDistribution,
     Team,
     TeamDistribution,
 )
+from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import UserFactory
 from .test_views import CONFIRMATIONS

@@ -8,17 +8,17 @@ from django.urls import reverse
 
 from distributions import publish
 from distributions.backends.base import BackendError
-from distributions.backends.simulator import SimulatorBackend
 from distributions.models import (
     ApprovalRule,
     AuditEntry,
     AuditOutcome,
     ChangeRequest,
     ChangeRequestState,
-    SimulatedDistribution,
     Team,
     TeamDistribution,
 )
+from distributions.sandbox.models import SimulatedDistribution
+from distributions.sandbox.simulator import SimulatorBackend
 
 from .factories import UserFactory
 from .test_views import CONFIRMATIONS

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from distributions.backends.base import BackendError, NoSuchDistribution, PreconditionFailed
 from distributions.cloudfront import config as cfg
-from distributions.models import SimulatedDistribution
+from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import BehaviorFactory, OriginFactory, distribution_config, quantity
 

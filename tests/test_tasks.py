@@ -8,7 +8,8 @@ from django.test import override_settings
 from django_tasks import default_task_backend
 
 from distributions import publish, tasks
-from distributions.models import Distribution, SimulatedDistribution
+from distributions.models import Distribution
+from distributions.sandbox.models import SimulatedDistribution
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,7 +102,8 @@ def test_an_approval_queues_the_push_and_a_second_delivery_pushes_nothing(make_d
 
 @override_settings(TASKS=DUMMY)
 def test_a_worker_follows_an_invalidation_and_records_its_completion(make_distribution, settings):
-    from distributions.models import AuditEntry, SimulatedInvalidation
+    from distributions.models import AuditEntry
+    from distributions.sandbox.models import SimulatedInvalidation
 
     settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS = 600
     distribution = make_distribution()

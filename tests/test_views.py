@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from distributions.backends.simulator import SimulatorBackend
-from distributions.models import Distribution, EditSnapshot, SimulatedDistribution
+from distributions.models import Distribution, EditSnapshot
+from distributions.sandbox.models import SimulatedDistribution
+from distributions.sandbox.simulator import SimulatorBackend
 
 from .factories import ALL_METHODS
 

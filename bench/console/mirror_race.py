@@ -53,9 +53,10 @@ def main():
     from django.db import connections
 
     from distributions import publish
-    from distributions.backends.simulator import SimulatorBackend
     from distributions.cloudfront import config as cfg
-    from distributions.models import CacheBehavior, Distribution, SimulatedDistribution
+    from distributions.models import CacheBehavior, Distribution
+    from distributions.sandbox.models import SimulatedDistribution
+    from distributions.sandbox.simulator import SimulatorBackend
     from tests.factories import distribution_config
 
     try:

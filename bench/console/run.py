@@ -298,7 +298,8 @@ def bench_in_progress(pages, counts, simulator):
     from django.conf import settings
 
     from distributions import publish
-    from distributions.models import Distribution, SimulatedDistribution
+    from distributions.models import Distribution
+    from distributions.sandbox.models import SimulatedDistribution
 
     rows = []
     created = []
@@ -727,7 +728,7 @@ def main():
         from django.core.management import call_command
         from django.test import Client
 
-        from distributions.backends.simulator import SimulatorBackend
+        from distributions.sandbox.simulator import SimulatorBackend
 
         log(f"migrating {database_url.split('@')[-1]}")
         call_command("migrate", verbosity=0, interactive=False)

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 
 from . import config as cfg
 from . import patterns, shadowing
+from .certificates import covers
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
@@ -196,19 +197,6 @@ def _origin_findings(config):
     return result
 
 
-def covers(certificate_name, domain):
-    """True when a certificate name covers ``domain``; a wildcard covers exactly one label."""
-    name = certificate_name.lower().rstrip(".")
-    domain = domain.lower().rstrip(".")
-    if name == domain:
-        return True
-    if not name.startswith("*."):
-        return False
-    suffix = name[1:]  # ".example.com"
-    label = domain[: -len(suffix)] if domain.endswith(suffix) else ""
-    return bool(label) and "." not in label
-
-
 def uses_default_certificate(config):
     """True when viewers get the *.cloudfront.net certificate (also when none is configured)."""
     certificate = config.get("ViewerCertificate") or {}
@@ -235,7 +223,7 @@ def _certificate_findings(config, certificate_names):
         return result
     if certificate_names is not None:
         for alias in alias_list:
-            if not any(covers(name, alias) for name in certificate_names):
+            if not covers(certificate_names, alias):
                 result.append(
                     Finding(
                         "alias-not-covered",

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from distributions import publish
-from distributions.backends.simulator import SimulatorBackend
+from distributions.sandbox.simulator import SimulatorBackend
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -3,12 +3,14 @@ from django.db import transaction
 
 from distributions import publish
 from distributions.backends.base import BackendError
-from distributions.backends.simulator import SimulatorBackend
 from distributions.cli import fail
-from distributions.edge import invalidate
-from distributions.edge.certificates import certificate_reference, ensure_sandbox_certificate
-from distributions.models import DistributionStatus, EdgeUsage, SimulatedDistribution
-from distributions.sandbox import sandbox_configs
+from distributions.cloudfront.certificates import certificate_reference
+from distributions.models import DistributionStatus
+from distributions.sandbox.certificates import ensure_sandbox_certificate
+from distributions.sandbox.edge import invalidate
+from distributions.sandbox.fixtures import sandbox_configs
+from distributions.sandbox.models import EdgeUsage, SimulatedDistribution
+from distributions.sandbox.simulator import SimulatorBackend
 
 SANDBOX_PREFIX = "sandbox-"
 

@@ -16,10 +16,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ..backends.base import BackendError, NoSuchDistribution, PreconditionFailed
 from ..cloudfront import config as cfg
 from ..cloudfront import invalidation as inv
-from ..models import DistributionStatus, SimulatedDistribution, SimulatedInvalidation
-from .base import BackendError, NoSuchDistribution, PreconditionFailed
+from ..models import DistributionStatus
+from .certificates import find_certificate
+from .models import EdgeInvalidation, SimulatedCertificate, SimulatedDistribution, SimulatedInvalidation
 
 _UPPER = string.ascii_uppercase + string.digits
 _LOWER = string.ascii_lowercase + string.digits
@@ -45,17 +47,6 @@ def _validate(config):
         raise BackendError(exc.code, exc.message, status) from None
 
 
-def _settle(row):
-    """Complete a deployment whose delay has passed (the edge then serves the config)."""
-    if row.status == DistributionStatus.IN_PROGRESS and row.deploy_ready_at and timezone.now() >= row.deploy_ready_at:
-        SimulatedDistribution.objects.filter(pk=row.pk, etag=row.etag, status=DistributionStatus.IN_PROGRESS).update(
-            status=DistributionStatus.DEPLOYED, deployed_config=row.config
-        )
-        row.status = DistributionStatus.DEPLOYED
-        row.deployed_config = row.config
-    return row
-
-
 def _deploy_ready_at():
     return timezone.now() + timedelta(seconds=settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS)
 
@@ -69,7 +60,7 @@ class SimulatorBackend:
 
     def _row(self, distribution_id):
         try:
-            return _settle(SimulatedDistribution.objects.get(pk=distribution_id))
+            return SimulatedDistribution.objects.get(pk=distribution_id).settle()
         except SimulatedDistribution.DoesNotExist:
             raise NoSuchDistribution(distribution_id) from None
 
@@ -99,8 +90,6 @@ class SimulatorBackend:
 
     def certificates(self):
         """The certificates a ViewerCertificate can name in the sandbox."""
-        from ..edge.models import SimulatedCertificate
-
         return [
             {
                 "id": c.arn,
@@ -114,15 +103,13 @@ class SimulatorBackend:
 
     def certificate_names(self, reference):
         """The names a certificate covers, or None when the sandbox does not hold it."""
-        from ..edge.certificates import find_certificate
-
         certificate = find_certificate(reference) if reference else None
         return list(certificate.domain_names) if certificate else None
 
     def list_distributions(self):
         """ListDistributions summaries: the distribution without its config wrapper."""
         for row in SimulatedDistribution.objects.all():
-            _settle(row)
+            row.settle()
             summary = self._distribution(row)
             config = summary.pop("DistributionConfig")
             summary.update(
@@ -182,7 +169,7 @@ class SimulatorBackend:
                     continue
             else:  # pragma: no cover
                 raise BackendError("ServiceUnavailable", "Could not allocate a distribution ID.", 503)
-        return {"Distribution": self._distribution(_settle(row)), "ETag": row.etag}
+        return {"Distribution": self._distribution(row.settle()), "ETag": row.etag}
 
     def update_distribution(self, distribution_id, config, if_match):
         if not if_match:
@@ -195,7 +182,7 @@ class SimulatorBackend:
                 row = SimulatedDistribution.objects.select_for_update().get(pk=distribution_id)
             except SimulatedDistribution.DoesNotExist:
                 raise NoSuchDistribution(distribution_id) from None
-            _settle(row)
+            row.settle()
             if if_match != row.etag:
                 raise PreconditionFailed()
             if not isinstance(config, dict) or config.get("CallerReference") != row.config.get("CallerReference"):
@@ -208,7 +195,7 @@ class SimulatorBackend:
             row.last_modified = timezone.now()
             row.deploy_ready_at = _deploy_ready_at()
             row.save()
-        return {"Distribution": self._distribution(_settle(row)), "ETag": row.etag, "RequestId": str(uuid.uuid4())}
+        return {"Distribution": self._distribution(row.settle()), "ETag": row.etag, "RequestId": str(uuid.uuid4())}
 
     def create_invalidation(self, distribution_id, paths, caller_reference):
         """CreateInvalidation: CloudFront's path rules and in-progress limits; the same reference and
@@ -281,10 +268,8 @@ class SimulatorBackend:
 
     @staticmethod
     def _drop_from_edge(distribution_id, paths):
-        """Running sandbox edges drop the objects too (the edge's own cache, see ``edge.invalidate``)."""
-        from ..edge import invalidate
-
-        invalidate(distribution_id, paths)
+        """Running sandbox edges drop the objects too: each applies every EdgeInvalidation row once."""
+        EdgeInvalidation.objects.create(distribution_id=distribution_id, paths=list(paths))
 
     # Simulator-only: what the edge serves.
 
@@ -298,10 +283,10 @@ class SimulatorBackend:
         row = SimulatedDistribution.objects.filter(domain_name=host).first()
         if row is None:
             for candidate in SimulatedDistribution.objects.all():
-                served = _settle(candidate).deployed_config or {}
+                served = candidate.settle().deployed_config or {}
                 if host in {a.lower() for a in cfg.aliases(served)}:
                     row = candidate
                     break
         if row is None:
             raise NoSuchDistribution(host, f"No distribution serves the host {host!r}.")
-        return _settle(row)
+        return row.settle()

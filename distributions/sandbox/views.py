@@ -8,11 +8,11 @@ from django.core.management import call_command
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from . import access, publish
-from .cloudfront import viewer
+from .. import access, publish
+from ..cloudfront import viewer
+from ..models import Distribution
+from ..views import handles_backend_errors, render_error, require_view
 from .edge import EdgeError, trace_request, usage_summary
-from .models import Distribution
-from .views import handles_backend_errors, render_error, require_view
 
 HTTP_VERSIONS = ("HTTP/1.1", "HTTP/2", "HTTP/3", "HTTP/1.0")
 

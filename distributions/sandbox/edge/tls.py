@@ -14,7 +14,7 @@ import os
 import ssl
 import tempfile
 
-from . import ca
+from .. import ca
 
 logger = logging.getLogger(__name__)
 

@@ -7,12 +7,19 @@
 - ``usage_summary``: what the edge counted for a distribution, with estimated charges.
 - ``server.EdgeRunner``: the edge as a real HTTP/HTTPS server (``manage.py runedge``).
 
-The decision itself lives in ``cloudfront/viewer.py``. This module is imported
-while the app's models load (``distributions/models.py`` imports ``edge.models``),
-so heavier imports stay inside the functions.
+The decision itself lives in ``cloudfront/viewer.py``.
 """
 
 from urllib.parse import urlsplit
+
+from ...backends.base import BackendError
+from ...cloudfront import viewer
+from ...cloudfront.certificates import covers
+from ..certificates import find_certificate
+from ..models import EdgeInvalidation
+from ..simulator import SimulatorBackend
+from .index import EdgeDistribution
+from .usage import usage_summary as _usage_summary
 
 
 class EdgeError(Exception):
@@ -20,9 +27,6 @@ class EdgeError(Exception):
 
 
 def _deployed_row(host):
-    from ..backends.base import BackendError
-    from ..backends.simulator import SimulatorBackend
-
     try:
         row = SimulatorBackend().find_by_host(host)
     except BackendError as exc:
@@ -33,8 +37,6 @@ def _deployed_row(host):
 
 
 def _check(method, url):
-    from ..cloudfront import viewer
-
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise EdgeError(f"{url!r} is not an http:// or https:// URL with a host name.")
@@ -45,8 +47,6 @@ def _check(method, url):
 
 def decide_request(method, url, https_port=None):
     """The viewer's answer for ``METHOD url`` from the deployed simulated distribution."""
-    from ..cloudfront import viewer
-
     parts = _check(method, url)
     row = _deployed_row(parts.hostname)
     decision = viewer.decide_url(row.deployed_config, method, url, https_port)
@@ -64,9 +64,6 @@ def trace_request(method, url, http_version="HTTP/1.1", https_port=None):
     ``billing`` and ``notes``. Raises EdgeError for a URL or method that is not a
     request at all. Nothing is counted as usage.
     """
-    from .certificates import covers, find_certificate
-    from .index import EdgeDistribution
-
     parts = _check(method, url)
     method = method.upper()
     scheme = parts.scheme
@@ -173,8 +170,6 @@ def trace_request(method, url, http_version="HTTP/1.1", https_port=None):
 def invalidate(distribution_id, paths):
     """Drop ``paths`` ("/a.jpg", "/images/*", "/*") of one distribution from every running edge's
     cache (within about half a second); return the stored ``EdgeInvalidation``."""
-    from .models import EdgeInvalidation
-
     paths = list(paths)
     if not paths:
         raise EdgeError("Name at least one path to invalidate.")
@@ -191,6 +186,4 @@ def invalidate(distribution_id, paths):
 def usage_summary(distribution_id, since=None):
     """Counters (HTTP and HTTPS requests, redirects, 403s, cache hits and misses, bytes out) and
     estimated charges for one distribution; see ``edge.usage``."""
-    from .usage import usage_summary as summary
-
-    return summary(distribution_id, since)
+    return _usage_summary(distribution_id, since)
