@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
-from . import publish
+from . import mirror
 from .backends.base import BackendError, NoSuchDistribution, get_backend
 from .models import AuditEntry, AuditOutcome, DistributionStatus
 
@@ -34,7 +34,7 @@ def can_defer():
 def poll_deployment(distribution_id, attempt=0):
     """Refresh one distribution's mirror; poll again later while it is still In Progress."""
     try:
-        row = publish.sync_distribution(distribution_id)
+        row = mirror.sync_distribution(distribution_id)
     except NoSuchDistribution:
         return "gone"
     except BackendError as exc:
@@ -51,7 +51,7 @@ def poll_deployment(distribution_id, attempt=0):
 @task()
 def sync_fleet(every_seconds=None):
     """Mirror every distribution; with ``every_seconds``, do it again after that long."""
-    count = publish.sync_all()
+    count = mirror.sync_all()
     if every_seconds and can_defer():
         sync_fleet.using(run_after=timezone.now() + timedelta(seconds=every_seconds)).enqueue(every_seconds)
     return count
@@ -61,12 +61,6 @@ def follow_deployment(distribution_id):
     """After a push: have a worker follow the deployment, when a worker can defer work."""
     if can_defer():
         poll_deployment.using(run_after=timezone.now() + timedelta(seconds=poll_delay(0))).enqueue(distribution_id)
-
-
-@task()
-def push_change_request(change_request_id):
-    """Push an approved change request (once: see ``publish.apply_change_request``)."""
-    return publish.apply_change_request(change_request_id)
 
 
 @task()

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import access, publish
+from . import access, mirror, pipeline, publish
 from .backends.base import BackendError, NoSuchDistribution, get_backend
 from .cloudfront import config as cfg
 from .cloudfront import patterns, viewer
@@ -27,7 +27,6 @@ from .cloudfront.certificates import certificate_reference
 from .cloudfront.checklist import check
 from .forms import ViewerProtocolPolicyForm
 from .models import Distribution
-from .review import review
 
 PAGE_SIZE = 20
 
@@ -92,7 +91,7 @@ def open_edit(request, distribution_id):
 
 def mirrored(distribution_id):
     """The mirror's row, read from the backend when the mirror does not have it yet."""
-    return Distribution.objects.filter(pk=distribution_id).first() or publish.sync_distribution(distribution_id)
+    return Distribution.objects.filter(pk=distribution_id).first() or mirror.sync_distribution(distribution_id)
 
 
 def handles_backend_errors(view):
@@ -109,6 +108,27 @@ def handles_backend_errors(view):
             return render_error(request, f"{exc.code}: {exc.message}", status, "CloudFront refused the request")
 
     return wrapper
+
+
+def respond(request, outcome, distribution_id, *, done, done_url, restart_url, note=""):
+    """The response for a change that went (pushed, submitted) or met a conflict; None to show the form again."""
+    if outcome.status == pipeline.PUSHED:
+        messages.success(request, done)
+        if note:
+            messages.info(request, note)
+        return HttpResponseClientRedirect(done_url) if request.htmx else redirect(done_url)
+    if outcome.status == pipeline.SUBMITTED:
+        messages.success(
+            request,
+            f"Change request #{outcome.change_request.pk} submitted: an Approver of this distribution's team must "
+            "approve it before it is pushed.",
+        )
+        url = reverse("distributions:distribution_history", args=[distribution_id])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if outcome.status == pipeline.CONFLICT:
+        context = {"distribution": mirrored(distribution_id), "conflict": outcome.conflict, "restart_url": restart_url}
+        return render(request, "distributions/conflict.html", context, status=200 if request.htmx else 409)
+    return None
 
 
 def _identity():
@@ -134,7 +154,7 @@ def distribution_list(request):
     page = Paginator(distributions, PAGE_SIZE).get_page(request.GET.get("page"))
     # Only this page's In Progress rows are re-read: the cost is per page, not per fleet.
     if any(not d.is_deployed for d in page):
-        publish.refresh_in_progress(visible.filter(pk__in=[d.pk for d in page]))
+        mirror.refresh_in_progress(visible.filter(pk__in=[d.pk for d in page]))
         page = Paginator(distributions, PAGE_SIZE).get_page(page.number)
     template = "distributions/distribution_list.html"
     if request.htmx and request.htmx.target == "distribution-table":
@@ -148,7 +168,7 @@ def distribution_refresh(request):
     """Refresh: mirror every distribution from the backend (one API call per page in AWS)."""
     if not access.is_admin(request.user):
         return render_error(request, "Only Admins can refresh the whole fleet.", 403, "You cannot refresh the fleet")
-    count = publish.sync_all()
+    count = mirror.sync_all()
     messages.success(
         request,
         f"Mirrored {count} distribution(s) from {'AWS' if settings.CONSOLE_BACKEND == 'aws' else 'the simulator'}.",
@@ -156,23 +176,25 @@ def distribution_refresh(request):
     return redirect("distributions:distribution_list")
 
 
-def _distribution_page(request, distribution_id, tab, extra=None):
+def distribution_page(request, distribution_id, tab, extra=None):
+    """Rights, then one read of the backend (as the CloudFront console fetches on each view): ``(reading, context)``."""
     require_view(request, distribution_id)
-    distribution = publish.sync_distribution(distribution_id)
+    reading = mirror.read(distribution_id)
     context = {
-        "distribution": distribution,
+        "distribution": reading.row,
+        "drift": reading.drift,
         "tab": tab,
         "can_edit": access.can_edit(request.user, distribution_id),
         **(extra or {}),
     }
-    return distribution, context
+    return reading, context
 
 
 @require_safe
 @handles_backend_errors
 def distribution_general(request, distribution_id):
-    distribution, context = _distribution_page(request, distribution_id, "general")
-    config = distribution.config
+    reading, context = distribution_page(request, distribution_id, "general")
+    config = reading.config
     context["findings"] = check(config, get_backend().certificate_names(certificate_reference(config)))
     return render(request, "distributions/distribution_general.html", context)
 
@@ -180,16 +202,16 @@ def distribution_general(request, distribution_id):
 @require_safe
 @handles_backend_errors
 def distribution_origins(request, distribution_id):
-    distribution, context = _distribution_page(request, distribution_id, "origins")
-    context["origins"] = distribution.origins.all()
+    reading, context = distribution_page(request, distribution_id, "origins")
+    context["origins"] = reading.row.origins.all()
     return render(request, "distributions/distribution_origins.html", context)
 
 
 @require_safe
 @handles_backend_errors
 def distribution_behaviors(request, distribution_id):
-    distribution, context = _distribution_page(request, distribution_id, "behaviors")
-    behaviors = list(distribution.behaviors.all())
+    reading, context = distribution_page(request, distribution_id, "behaviors")
+    behaviors = list(reading.row.behaviors.all())
     selected = next((b for b in behaviors if b.path_pattern == request.GET.get("behavior")), None)
     context.update({"behaviors": behaviors, "selected": selected})
     template = "distributions/distribution_behaviors.html"
@@ -202,7 +224,7 @@ def distribution_behaviors(request, distribution_id):
 @handles_backend_errors
 def distribution_status(request, distribution_id):
     require_view(request, distribution_id)
-    distribution = publish.sync_distribution(distribution_id)
+    distribution = mirror.sync_distribution(distribution_id)
     try:
         attempt = max(0, min(int(request.GET.get("attempt", 0)), 50))
     except ValueError:
@@ -263,7 +285,7 @@ def _edit_context(distribution, snapshot, chosen, policy, test_path):
                 "behaviors": [b.path_pattern for b in chosen_behaviors if b.target_origin_id == origin_id],
             }
         )
-    change_review = review(config, after)
+    change_review = pipeline.review_change(config, after)
     path, path_error = _tested_path(test_path)
     if path is None and not path_error:
         path = patterns.example_path(primary.path_pattern)
@@ -314,60 +336,32 @@ def behavior_edit(request, distribution_id):
     form = ViewerProtocolPolicyForm(request.POST, config=snapshot.config)
     acknowledged = request.POST.getlist("acknowledge")
     if form.is_valid():
-        edited = cfg.set_viewer_protocol_policy(
-            snapshot.config, form.cleaned_data["behavior"], form.cleaned_data["policy"]
-        )
-        if review(snapshot.config, edited).unacknowledged(acknowledged):
-            form.add_error(None, "This change adds checklist errors: acknowledge each one, or change your edit.")
-    if form.is_valid():
+        chosen_patterns, policy = form.cleaned_data["behavior"], form.cleaned_data["policy"]
         try:
             snapshot, edited, summary = publish.edit_viewer_protocol_policy(
-                distribution_id, form.cleaned_data["behavior"], form.cleaned_data["policy"], snapshot.etag
-            )
-            outcome, change = publish.push_or_submit(
-                request.user,
-                distribution_id,
-                snapshot.config,
-                snapshot.etag,
-                edited,
-                action="viewer-protocol-policy",
-                summary=summary,
-            )
-            if outcome == "submitted":
-                messages.success(
-                    request,
-                    f"Change request #{change.pk} submitted: an Approver of this distribution's team must "
-                    "approve it before it is pushed.",
-                )
-                url = reverse("distributions:distribution_history", args=[distribution_id])
-                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-        except publish.EditConflict as conflict:
-            return render(
-                request,
-                "distributions/conflict.html",
-                {
-                    "distribution": Distribution.objects.get(pk=distribution_id),
-                    "conflict": conflict,
-                    "restart_url": reverse("distributions:behavior_edit", args=[distribution_id])
-                    + "?"
-                    + urlencode(
-                        {"behavior": form.cleaned_data["behavior"], "policy": form.cleaned_data["policy"]}, doseq=True
-                    ),
-                },
-                status=200 if request.htmx else 409,
+                distribution_id, chosen_patterns, policy, snapshot.etag
             )
         except publish.EditError as exc:
             form.add_error(None, exc.message)
         else:
-            changed = ", ".join(form.cleaned_data["behavior"])
-            label = cfg.POLICY_LABELS[form.cleaned_data["policy"]]
-            messages.success(
-                request,
-                f"Viewer Protocol Policy of {changed} set to {label}. The change is deploying (In Progress); "
-                "edge locations serve it once the status is Deployed.",
-            )
-            url = reverse("distributions:distribution_behaviors", args=[distribution_id])
-            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+            outcome = pipeline.submit_reviewed(
+                request.user, snapshot, edited, action="viewer-protocol-policy", summary=summary,
+                confirmed=[name for name in form.confirmations if form.cleaned_data.get(name)],
+                acknowledged=acknowledged,
+            )  # fmt: skip
+            restart_url = reverse("distributions:behavior_edit", args=[distribution_id]) + "?"
+            restart_url += urlencode({"behavior": chosen_patterns, "policy": policy}, doseq=True)
+            label = cfg.POLICY_LABELS[policy]
+            response = respond(
+                request, outcome, distribution_id, restart_url=restart_url,
+                done=f"Viewer Protocol Policy of {', '.join(chosen_patterns)} set to {label}. The change is deploying "
+                "(In Progress); edge locations serve it once the status is Deployed.",
+                done_url=reverse("distributions:distribution_behaviors", args=[distribution_id]),
+            )  # fmt: skip
+            if response:
+                return response
+            for error in outcome.errors:
+                form.add_error(None, error)
     valid_chosen = [p for p in chosen if p in known] or [cfg.behaviors(snapshot.config)[-1].path_pattern]
     policy = request.POST.get("policy") if request.POST.get("policy") in cfg.VIEWER_PROTOCOL_POLICIES else None
     context = _edit_context(distribution, snapshot, valid_chosen, policy, request.POST.get("test_path"))

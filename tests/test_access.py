@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern
 
-from distributions import access, publish
+from distributions import access, approvals, publish
 from distributions.models import (
     AuditEntry,
     AuditOutcome,
@@ -87,7 +87,7 @@ def world(make_distribution, simulator):
         pushed[whose] = AuditEntry.objects.get(distribution_id=distribution.id, outcome=AuditOutcome.PUSHED)
         snapshot = publish.begin_edit(distribution.id, simulator)
         _, edited, summary = publish.edit_viewer_protocol_policy(distribution.id, ["*"], "https-only", snapshot.etag)
-        requests[whose] = publish.submit_change(
+        requests[whose] = approvals.submit_change(
             author, distribution.id, snapshot.config, snapshot.etag, edited, summary
         )
     return SimpleNamespace(

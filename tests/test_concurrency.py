@@ -301,13 +301,13 @@ SETUP_SCRIPT = r"""
 import json, sys
 from django.test import Client
 from django.contrib.auth import get_user_model
-from distributions import publish
+from distributions import mirror, publish
 from distributions.sandbox.models import SimulatedDistribution
 row_config = lambda pk: SimulatedDistribution.objects.get(pk=pk).config
 row_etag = lambda pk: SimulatedDistribution.objects.get(pk=pk).etag
 config = json.loads(sys.stdin.read())
 row = publish.import_distribution(config)
-row = publish.sync_distribution(row.id)
+row = mirror.sync_distribution(row.id)
 sessions = []
 for n in range(int(sys.argv[1])):
     user = get_user_model().objects.create_user(f"editor{n:02d}", password=None)

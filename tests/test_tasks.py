@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django_tasks import default_task_backend
 
-from distributions import publish, tasks
+from distributions import approvals, publish, tasks
 from distributions.models import Distribution
 from distributions.sandbox.models import SimulatedDistribution
 
@@ -78,7 +78,7 @@ def _submitted_request(make_distribution, user):
     distribution = make_distribution([("/a/*", "allow-all")])
     snapshot = publish.begin_edit(distribution.id)
     _, edited, summary = publish.edit_viewer_protocol_policy(distribution.id, ["/a/*"], "https-only", snapshot.etag)
-    return distribution, publish.submit_change(user, distribution.id, snapshot.config, snapshot.etag, edited, summary)
+    return distribution, approvals.submit_change(user, distribution.id, snapshot.config, snapshot.etag, edited, summary)
 
 
 @override_settings(TASKS=DUMMY)
@@ -89,12 +89,12 @@ def test_an_approval_queues_the_push_and_a_second_delivery_pushes_nothing(make_d
 
     author, approver = UserFactory(username="author"), UserFactory(username="approver")
     distribution, change = _submitted_request(make_distribution, author)
-    change = publish.approve(approver, change)
+    change = approvals.approve(approver, change)
     assert change.state == "approved"
     assert [r.task.name for r in default_task_backend.results] == ["push_change_request"]
     etag = SimulatedDistribution.objects.get(pk=distribution.id).etag
-    assert tasks.push_change_request.call(change.pk) == "applied"
-    assert tasks.push_change_request.call(change.pk) is None  # delivered twice: pushed once
+    assert approvals.push_change_request.call(change.pk) == "applied"
+    assert approvals.push_change_request.call(change.pk) is None  # delivered twice: pushed once
     assert ChangeRequest.objects.get(pk=change.pk).state == "applied"
     assert SimulatedDistribution.objects.get(pk=distribution.id).etag != etag
     assert AuditEntry.objects.filter(change_request=change, outcome="pushed").count() == 1

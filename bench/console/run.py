@@ -344,10 +344,10 @@ def edit_form(body):
 
 
 def bench_quota_distribution(pages, simulator, edits, show_sql=False):
-    from distributions import publish
+    from distributions import mirror, publish
 
     distribution = publish.import_distribution(fleet_config("quota", 25, 25), simulator)
-    publish.sync_distribution(distribution.id, simulator)
+    mirror.sync_distribution(distribution.id, simulator)
     base = f"/distributions/{distribution.id}"
     edit_url = f"{base}/behaviors/edit/?behavior=%2Fsection07%2F%2A"
     urls = [
