@@ -11,6 +11,7 @@ from . import access, mirror, pipeline, publish
 from .backends.base import BackendError, get_backend
 from .cloudfront import config as cfg
 from .cloudfront.certificates import certificate_reference
+from .review import REFUSED_BY_CLOUDFRONT
 from .views import edit_refused, handles_backend_errors, mirrored, open_edit, render_error, require_view, respond
 
 
@@ -95,6 +96,27 @@ def behavior_order(request, distribution_id):
     )
 
 
+def _submit_origin(request, distribution_id, snapshot, origin, after, policy, minimum):
+    """The origin edit's push; after HTTP -> HTTPS, offer to invalidate what edges fetched over HTTP."""
+    origin_id = origin["Id"]
+    to_https = policy == "https-only" and cfg.origin_protocol_policy(origin) != "https-only"
+    if to_https:
+        done_url = reverse("distributions:distribution_invalidations", args=[distribution_id]) + "?paths=/*"
+        note = (
+            "CloudFront now fetches from this origin over HTTPS only. Edge locations may still hold objects "
+            "fetched over HTTP, and serve them whatever protocol viewers use: invalidate /* to replace them."
+        )
+    else:
+        done_url, note = reverse("distributions:distribution_origins", args=[distribution_id]), ""
+    return _submit(
+        request, distribution_id, snapshot, after, action="origin",
+        summary=f"Origin {origin_id}: protocol policy {policy}, minimum SSL protocol {minimum}",
+        confirm="Confirm that the cache behaviors route requests to the correct origins.",
+        unchanged="Nothing changed: choose another protocol policy or minimum SSL protocol.",
+        done=f"Origin {origin_id} updated. The change is deploying (In Progress).", done_url=done_url, note=note,
+    )  # fmt: skip
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @handles_backend_errors
 def origin_edit(request, distribution_id, origin_id):
@@ -124,26 +146,7 @@ def origin_edit(request, distribution_id, origin_id):
     acknowledged = data.getlist("acknowledge")
     status = 400 if error else 200
     if request.method == "POST" and not error:
-        to_https = policy == "https-only" and cfg.origin_protocol_policy(origin) != "https-only"
-        response, error = _submit(
-            request,
-            distribution_id,
-            snapshot,
-            after,
-            action="origin",
-            summary=f"Origin {origin_id}: protocol policy {policy}, minimum SSL protocol {minimum}",
-            confirm="Confirm that the cache behaviors route requests to the correct origins.",
-            unchanged="Nothing changed: choose another protocol policy or minimum SSL protocol.",
-            done=f"Origin {origin_id} updated. The change is deploying (In Progress).",
-            # After HTTP -> HTTPS, offer to invalidate what edges fetched over HTTP.
-            done_url=reverse("distributions:distribution_invalidations", args=[distribution_id]) + "?paths=/*"
-            if to_https
-            else reverse("distributions:distribution_origins", args=[distribution_id]),
-            note="CloudFront now fetches from this origin over HTTPS only. Edge locations may still hold objects "
-            "fetched over HTTP, and serve them whatever protocol viewers use: invalidate /* to replace them."
-            if to_https
-            else "",
-        )
+        response, error = _submit_origin(request, distribution_id, snapshot, origin, after, policy, minimum)
         if response:
             return response
         status = 400
@@ -214,6 +217,22 @@ def _certificate_choices(backend):
         return [{"id": "", "kind": "acm", "names": None, "label": f"Certificates could not be listed: {exc.message}"}]
 
 
+def _settings_after(config, choices, aliases_text, certificate, method, policy):
+    """``(config after the settings edit, error)``; on an error the config is unchanged."""
+    known = {c["id"] for c in choices if c["id"]}
+    if certificate and certificate not in known and certificate != certificate_reference(config):
+        return config, f"No certificate {certificate!r} is available to this console."
+    kind = "iam" if certificate and not certificate.startswith("arn:") else "acm"
+    try:
+        after = cfg.set_viewer_certificate(
+            config, aliases_text.splitlines(), certificate or None, kind, method, policy if certificate else "TLSv1"
+        )
+        cfg.validate(after)
+    except cfg.ConfigError as exc:
+        return config, exc.message
+    return after, ""
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @handles_backend_errors
 def distribution_settings_edit(request, distribution_id):
@@ -229,40 +248,20 @@ def distribution_settings_edit(request, distribution_id):
     certificate = data.get("certificate", certificate_reference(snapshot.config) or "")
     method = data.get("ssl_support_method", current.get("SSLSupportMethod") or "sni-only")
     policy = data.get("minimum_protocol_version", current.get("MinimumProtocolVersion") or "TLSv1.2_2021")
-    known = {c["id"]: c for c in choices if c["id"]}
-    error = ""
-    kind = "iam" if certificate and not certificate.startswith("arn:") else "acm"
-    if certificate and certificate not in known and certificate != certificate_reference(snapshot.config):
-        after, error = snapshot.config, f"No certificate {certificate!r} is available to this console."
-    else:
-        try:
-            after = cfg.set_viewer_certificate(
-                snapshot.config,
-                aliases_text.splitlines(),
-                certificate or None,
-                kind,
-                method,
-                policy if certificate else "TLSv1",
-            )
-            cfg.validate(after)
-        except cfg.ConfigError as exc:
-            after, error = snapshot.config, exc.message
+    after, error = _settings_after(snapshot.config, choices, aliases_text, certificate, method, policy)
     change_review = pipeline.review_change(snapshot.config, after, backend)
-    uncovered = [
-        f for f in change_review.findings_after if f.code in ("alias-not-covered", "default-certificate-with-aliases")
-    ]
+    uncovered = [f for f in change_review.findings_after if f.code in REFUSED_BY_CLOUDFRONT]
     acknowledged = data.getlist("acknowledge")
     status = 400 if error else 200
     if request.method == "POST" and not error:
+        aliases = ", ".join(cfg.aliases(after)) or "none"
         response, error = _submit(
             request,
             distribution_id,
             snapshot,
             after,
             action="certificate",
-            summary="Alternate domain names: "
-            + (", ".join(cfg.aliases(after)) or "none")
-            + "; certificate: "
+            summary=f"Alternate domain names: {aliases}; certificate: "
             + (certificate_reference(after) or "default *.cloudfront.net"),
             confirm="Confirm that you reviewed the alternate domain names and the certificate.",
             unchanged="Nothing changed: edit the alternate domain names or choose another certificate.",
