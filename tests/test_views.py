@@ -1,11 +1,15 @@
 """The console's pages: GET, POST, htmx fragments, sign-in, bad input."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
 from distributions.models import Distribution, EditSnapshot
 from distributions.sandbox.models import SimulatedDistribution
-from distributions.sandbox.simulator import SimulatorBackend
 
 from .factories import ALL_METHODS
 
@@ -396,10 +400,18 @@ class TestBehaviorEdit:
         assert signed_in.put(edit_url(static_site)).status_code == 405
 
 
-def test_the_simulator_backend_is_the_default(settings):
-    from distributions.backends.base import get_backend
-
-    assert isinstance(get_backend(), SimulatorBackend)
+def test_the_simulator_backend_is_the_default_when_console_backend_is_unset():
+    """Read the settings in a fresh interpreter: the suite's own settings force the simulator."""
+    env = {k: v for k, v in os.environ.items() if k != "CONSOLE_BACKEND"}
+    code = (
+        "import django; django.setup(); from distributions.backends.base import get_backend; "
+        "print(type(get_backend()).__module__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "console.settings"},
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert done.stdout.strip() == "distributions.sandbox.simulator"
 
 
 class TestHostileInput:

@@ -75,7 +75,7 @@ def _new_iam_id():
 
 
 def _new_arn():
-    account = getattr(settings, "CONSOLE_SIMULATOR_ACCOUNT_ID", "123456789012")
+    account = settings.CONSOLE_SIMULATOR_ACCOUNT_ID
     return f"arn:aws:acm:us-east-1:{account}:certificate/{uuid.uuid4()}"
 
 

@@ -156,16 +156,6 @@ class EdgeUsage(models.Model):
 
     objects = EdgeUsageQuerySet.as_manager()
 
-    COUNTERS = (
-        "http_requests",
-        "https_requests",
-        "redirects",
-        "forbidden",
-        "cache_hits",
-        "cache_misses",
-        "bytes_out",
-    )
-
     class Meta:
         db_table = "distributions_edgeusage"
         ordering = ["distribution_id", "hour"]
