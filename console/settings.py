@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "distributions",
     "distributions.sandbox",
+    "distributions.api",
 ]
 
 MIDDLEWARE = [

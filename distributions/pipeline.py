@@ -47,6 +47,7 @@ class Outcome:
     row: Distribution | None = None
     change_request: ChangeRequest | None = None
     conflict: publish.EditConflict | None = None
+    backend_error: BackendError | None = None
 
 
 def review_change(before: dict, after: dict, backend: Backend | None = None) -> Review:
@@ -110,5 +111,6 @@ def submit_reviewed(
     except publish.EditConflict as conflict:
         return Outcome(CONFLICT, change_review, conflict=conflict)
     except BackendError as exc:
-        return Outcome(FAILED, change_review, (f"CloudFront refused the change: {exc.code}: {exc.message}",))
+        message = f"CloudFront refused the change: {exc.code}: {exc.message}"
+        return Outcome(FAILED, change_review, (message,), backend_error=exc)
     return Outcome(PUSHED, change_review, row=row)

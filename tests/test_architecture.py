@@ -59,8 +59,11 @@ def imported_names(name, path):
                 module = ".".join(base + ([node.module] if node.module else []))
             else:
                 module = node.module
-            found.add(module)
-            found.update(f"{module}.{alias.name}" for alias in node.names)
+            names = [f"{module}.{alias.name}" for alias in node.names]
+            found.update(names)
+            # "from . import sibling" needs the sibling module, not the package's own __init__ again.
+            if not all(name in MODULES for name in names):
+                found.add(module)
     return found
 
 

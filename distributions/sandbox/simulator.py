@@ -290,3 +290,82 @@ class SimulatorBackend:
         if row is None:
             raise NoSuchDistribution(host, f"No distribution serves the host {host!r}.")
         return row.settle()
+
+    # For the sandbox API (distributions/api): a ListDistributions page, one invalidation, deletion.
+
+    SUMMARY_FIELDS = (
+        "Aliases",
+        "Origins",
+        "OriginGroups",
+        "DefaultCacheBehavior",
+        "CacheBehaviors",
+        "CustomErrorResponses",
+        "Comment",
+        "PriceClass",
+        "Enabled",
+        "ViewerCertificate",
+        "Restrictions",
+        "WebACLId",
+        "HttpVersion",
+        "IsIPV6Enabled",
+        "Staging",
+    )
+
+    def list_distributions_page(self, marker="", max_items=100, where=None):
+        """One ListDistributions page: ``(summaries, next marker or None)``.
+
+        Distributions are listed by ID; a page holds those after ``marker`` (the
+        previous page's last ID) that match the Q ``where``.
+        """
+        rows = SimulatedDistribution.objects.order_by("id")
+        if where is not None:
+            rows = rows.filter(where)
+        if marker:
+            rows = rows.filter(id__gt=marker)
+        rows = list(rows[: max_items + 1])
+        page = rows[:max_items]
+        summaries = []
+        for row in page:
+            summary = self._distribution(row.settle())
+            config = summary.pop("DistributionConfig")
+            summary.pop("InProgressInvalidationBatches")
+            summary.update({key: config[key] for key in self.SUMMARY_FIELDS if key in config})
+            summary["ETag"] = row.etag
+            summaries.append(summary)
+        return summaries, (page[-1].id if len(rows) > max_items else None)
+
+    def get_invalidation(self, distribution_id, invalidation_id):
+        """GetInvalidation: one invalidation of the distribution, or NoSuchInvalidation."""
+        self._row(distribution_id)
+        row = SimulatedInvalidation.objects.filter(distribution_id=distribution_id, pk=invalidation_id).first()
+        if row is None:
+            raise BackendError("NoSuchInvalidation", f"The invalidation {invalidation_id} does not exist.", 404)
+        return self._invalidation(self._settle_invalidation(row))
+
+    def delete_distribution(self, distribution_id, if_match):
+        """DeleteDistribution with CloudFront's rules: the current ETag as IfMatch, and the distribution
+        disabled (``Enabled`` false) and Deployed first."""
+        if not if_match:
+            raise BackendError(
+                "InvalidIfMatchVersion", "The If-Match version is missing or not valid for the resource."
+            )
+        with transaction.atomic():
+            try:
+                row = SimulatedDistribution.objects.select_for_update().get(pk=distribution_id)
+            except SimulatedDistribution.DoesNotExist:
+                raise NoSuchDistribution(distribution_id) from None
+            row.settle()
+            if if_match != row.etag:
+                raise PreconditionFailed()
+            if row.config.get("Enabled"):
+                raise BackendError(
+                    "DistributionNotDisabled", "The distribution you are trying to delete has not been disabled.", 409
+                )
+            if row.status != DistributionStatus.DEPLOYED:
+                raise BackendError(
+                    "DistributionNotDisabled",
+                    "The distribution is disabled but still In Progress; delete it once its status is Deployed.",
+                    409,
+                )
+            SimulatedInvalidation.objects.filter(distribution_id=distribution_id).delete()
+            row.delete()
