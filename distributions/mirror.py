@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from .backends.base import NoSuchDistribution, get_backend
 from .cloudfront import config as cfg
-from .models import CacheBehavior, Distribution, Origin
+from .models import CacheBehavior, Distribution, DistributionStatus, Origin
 
 
 def _timestamp(value):
@@ -35,7 +37,32 @@ MIRRORED_FIELDS = [
     "default_root_object",
     "certificate",
     "synced_at",
+    "https_required",
+    "behavior_count",
+    "http_behavior_count",
+    "origin_count",
+    "origin_domains",
 ]
+
+# The list shows this many origins' domain names per distribution ("and N more" for the rest).
+LISTED_ORIGINS = 3
+SECURE_POLICIES = {"redirect-to-https", "https-only"}
+
+
+def list_fields(config):
+    """What the list page shows about a config, stored on its mirror row when the row is written.
+
+    ``https_required``: every behavior, default included, redirects HTTP to HTTPS or is HTTPS only.
+    """
+    policies = [b.viewer_protocol_policy for b in cfg.behaviors(config)]
+    origin_list = cfg.origins(config)
+    return {
+        "https_required": bool(policies) and all(p in SECURE_POLICIES for p in policies),
+        "behavior_count": len(policies),
+        "http_behavior_count": sum(1 for p in policies if p not in SECURE_POLICIES),
+        "origin_count": len(origin_list),
+        "origin_domains": [o.get("DomainName", "") for o in origin_list[:LISTED_ORIGINS]],
+    }
 
 
 def _mirror_row(distribution, etag=""):
@@ -56,6 +83,7 @@ def _mirror_row(distribution, etag=""):
         default_root_object=config.get("DefaultRootObject") or "",
         certificate=config.get("ViewerCertificate") or {},
         etag=etag,
+        **list_fields(config),
     )
 
 
@@ -185,29 +213,69 @@ def read(distribution_id, backend=None) -> Reading:
 
 
 def sync_all(backend=None, progress=None, page_size=100):
-    """Mirror every distribution the backend lists, a page at a time; drop those it no longer has."""
+    """Mirror every distribution the backend lists, a page at a time; drop those it no longer has.
+
+    Memory holds one page, whatever N: each page's rows are stamped ``listed_at`` with the sync's
+    start, and at the end the rows with an older stamp (not listed) are deleted, except those a
+    page view or a push wrote since the sync began (they exist, the listing just predates them).
+    """
     backend = backend or get_backend()
-    seen, batch = [], []
+    started = timezone.now()
+    count, batch = 0, []
     for summary in backend.list_distributions():
         batch.append(summary)
         if len(batch) >= page_size:
-            seen += mirror_many(batch)
+            count += _mirror_listed(batch, started)
             batch = []
             if progress:
-                progress(len(seen))
-    seen += mirror_many(batch)
+                progress(count)
+    count += _mirror_listed(batch, started)
     if progress:
-        progress(len(seen))
-    Distribution.objects.exclude(pk__in=seen).delete()
-    return len(seen)
+        progress(count)
+    unlisted = Q(listed_at__lt=started) | Q(listed_at__isnull=True)
+    Distribution.objects.filter(unlisted, synced_at__lt=started).delete()
+    return count
+
+
+def _mirror_listed(summaries, started):
+    """Mirror one page of ListDistributions summaries and stamp them as listed by the sync that ``started``."""
+    if not summaries:
+        return 0
+    ids = mirror_many(summaries)
+    Distribution.objects.filter(pk__in=ids).update(listed_at=started)
+    return len(ids)
+
+
+# How many In Progress distributions one refresh reads before writing them in one batch.
+REFRESH_BATCH = 50
 
 
 def refresh_in_progress(distributions=None, backend=None):
-    """Re-read the distributions (of ``distributions``, default all) the mirror still shows In Progress."""
+    """Re-read the distributions (of ``distributions``, default all) the mirror still shows In Progress.
+
+    Run by the background worker (``tasks.refresh_deployments``), never by a page view. Reads are
+    one GetDistribution each (CloudFront has no batch read); writes go in batches of
+    ``REFRESH_BATCH``, and the IDs are read a chunk at a time, so memory does not grow with their number.
+    Returns how many are still In Progress.
+    """
     backend = backend or get_backend()
-    distributions = Distribution.objects.all() if distributions is None else distributions
-    for distribution_id in distributions.in_progress().values_list("pk", flat=True):
-        try:
-            sync_distribution(distribution_id, backend)
-        except NoSuchDistribution:
-            pass
+    pending = (Distribution.objects.all() if distributions is None else distributions).in_progress().order_by("pk")
+    still, last = 0, ""
+    # Keyset chunks rather than one open cursor: the loop writes to the table it reads.
+    while chunk := list(pending.filter(pk__gt=last).values_list("pk", flat=True)[:REFRESH_BATCH]):
+        last, answers = chunk[-1], []
+        for distribution_id in chunk:
+            try:
+                answers.append(backend.get_distribution(distribution_id))
+            except NoSuchDistribution:
+                Distribution.objects.filter(pk=distribution_id).delete()
+        still += _mirror_answers(answers)
+    return still
+
+
+def _mirror_answers(answers):
+    """Mirror GetDistribution answers in one batch; how many of them are still In Progress."""
+    if not answers:
+        return 0
+    mirror_many([a["Distribution"] for a in answers], {a["Distribution"]["Id"]: a["ETag"] for a in answers})
+    return sum(1 for a in answers if a["Distribution"]["Status"] == DistributionStatus.IN_PROGRESS)

@@ -16,7 +16,7 @@ from django_tasks import default_task_backend, task
 
 from . import mirror
 from .backends.base import BackendError, NoSuchDistribution, get_backend
-from .models import AuditEntry, AuditOutcome, DistributionStatus
+from .models import AuditEntry, AuditOutcome, Distribution, DistributionStatus
 
 MAX_POLLS = 60
 
@@ -50,11 +50,35 @@ def poll_deployment(distribution_id, attempt=0):
 
 @task()
 def sync_fleet(every_seconds=None):
-    """Mirror every distribution; with ``every_seconds``, do it again after that long."""
+    """Mirror every distribution; with ``every_seconds``, do it again after that long.
+
+    When the fleet has distributions In Progress, ``refresh_deployments`` follows them until Deployed.
+    """
     count = mirror.sync_all()
     if every_seconds and can_defer():
         sync_fleet.using(run_after=timezone.now() + timedelta(seconds=every_seconds)).enqueue(every_seconds)
+    if can_defer() and Distribution.objects.in_progress().exists():
+        refresh_deployments.using(run_after=timezone.now() + timedelta(seconds=poll_delay(0))).enqueue()
     return count
+
+
+@task()
+def refresh_deployments(attempt=0):
+    """One batched refresh of every distribution the mirror shows In Progress; again later while any remain.
+
+    This, and each row's htmx status badge, keep the list's statuses current: the list page itself
+    never calls the backend.
+    """
+    try:
+        still = mirror.refresh_in_progress()
+    except BackendError as exc:
+        still, outcome = None, f"error {exc.code}"
+    else:
+        outcome = f"{still} In Progress"
+    if (still is None or still) and attempt < MAX_POLLS and can_defer():
+        run_after = timezone.now() + timedelta(seconds=poll_delay(attempt))
+        refresh_deployments.using(run_after=run_after).enqueue(attempt + 1)
+    return outcome
 
 
 def follow_deployment(distribution_id):

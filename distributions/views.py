@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -26,8 +25,6 @@ from .cloudfront.certificates import certificate_reference
 from .cloudfront.checklist import check
 from .forms import ViewerProtocolPolicyForm
 from .models import Distribution
-
-PAGE_SIZE = 20
 
 
 def render_error(request, message, status, title="Something is not right"):
@@ -130,7 +127,7 @@ def respond(request, outcome, distribution_id, *, done, done_url, restart_url, n
     return None
 
 
-def _identity():
+def aws_identity():
     """Who the console acts as in AWS mode (cached for a few minutes); None in the sandbox."""
     if settings.CONSOLE_BACKEND != "aws":
         return None
@@ -142,23 +139,6 @@ def _identity():
             return {"error": f"{exc.code}: {exc.message}"}
 
     return cache.get_or_set("console:aws-identity", lookup, 300)
-
-
-@require_safe
-@handles_backend_errors
-def distribution_list(request):
-    visible = Distribution.objects.filter(access.visible_filter(request.user))
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
-    distributions = visible.search(query).with_https_required().prefetch_related("origins").order_by("id")
-    page = Paginator(distributions, PAGE_SIZE).get_page(request.GET.get("page"))
-    # Only this page's In Progress rows are re-read: the cost is per page, not per fleet.
-    if any(not d.is_deployed for d in page):
-        mirror.refresh_in_progress(visible.filter(pk__in=[d.pk for d in page]))
-        page = Paginator(distributions, PAGE_SIZE).get_page(page.number)
-    template = "distributions/distribution_list.html"
-    if request.htmx and request.htmx.target == "distribution-table":
-        template += "#distribution-table"
-    return render(request, template, {"page": page, "query": query, "identity": _identity()})
 
 
 @require_POST

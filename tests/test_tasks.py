@@ -116,3 +116,19 @@ def test_a_worker_follows_an_invalidation_and_records_its_completion(make_distri
     entry = AuditEntry.objects.get(outcome="completed")
     assert entry.summary == f"Invalidation {created['Id']} completed"
     assert len(default_task_backend.results) == 2
+
+
+@override_settings(TASKS=DUMMY)
+def test_one_batched_refresh_follows_every_distribution_in_progress(make_distribution, settings):
+    settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS = 600
+    pushed = [make_distribution(comment=f"site {n}") for n in range(3)]
+    for distribution in pushed:
+        push(distribution)
+    assert Distribution.objects.in_progress().count() == 3
+    assert tasks.refresh_deployments.call() == "3 In Progress"
+    again = [r for r in default_task_backend.results if r.task.name == "refresh_deployments"]
+    assert [r.args for r in again] == [[1]]
+    SimulatedDistribution.objects.update(deploy_ready_at="2000-01-01T00:00:00Z")
+    assert tasks.refresh_deployments.call(1) == "0 In Progress"
+    assert Distribution.objects.in_progress().count() == 0
+    assert len([r for r in default_task_backend.results if r.task.name == "refresh_deployments"]) == 1
