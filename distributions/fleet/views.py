@@ -20,6 +20,9 @@ from .plan import build_plan, candidate_ids
 from .posture import csv_rows, default_exclusions, fleet_posture
 from .runner import apply_bulk_change
 
+# Rows the page shows per table; the counts, filters and downloads cover the whole fleet.
+SHOWN = 500
+
 
 def _filtered(posture, code, query):
     behaviors, findings = posture.behaviors, posture.findings
@@ -53,7 +56,8 @@ def posture(request):
     code, query = request.GET.get("code", ""), request.GET.get("q", "").strip()
     behaviors, findings = _filtered(posture, code, query)
     context = {
-        "posture": posture, "behaviors": behaviors, "findings": findings, "team": team or "", "code": code,
+        "posture": posture, "behaviors": behaviors[:SHOWN], "findings": findings[:SHOWN], "shown": SHOWN,
+        "behaviors_total": len(behaviors), "findings_total": len(findings), "team": team or "", "code": code,
         "query": query, "teams": Team.objects.values_list("name", flat=True),
         "exclusions": default_exclusions(), "recent": BulkChange.objects.filter(author=request.user)[:5],
     }  # fmt: skip
