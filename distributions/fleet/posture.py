@@ -67,6 +67,7 @@ class HttpBehavior:
     excluded_by: str | None
 
     def as_dict(self):
+        """JSON-ready, for --format json and the page's download."""
         return asdict(self)
 
 
@@ -83,6 +84,7 @@ class FleetFinding:
     message: str
 
     def as_dict(self):
+        """JSON-ready, for --format json and the page's download."""
         return asdict(self)
 
 
@@ -114,6 +116,7 @@ class Posture:
         return dict(sorted(counts.items()))
 
     def as_dict(self):
+        """JSON-ready, for --format json and the page's download."""
         return {
             "distributions": self.distributions,
             "synced_from": self.synced_from.isoformat() if self.synced_from else None,
