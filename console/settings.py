@@ -82,6 +82,10 @@ TASKS = {
 
 # AWS mode: an optional role to assume; credentials themselves come from boto3's chain, never from here.
 CONSOLE_AWS_ROLE_ARN = env_str("CONSOLE_AWS_ROLE_ARN", "")
+# Path patterns that must stay reachable over HTTP, left out of bulk "Require HTTPS" plans (comma-separated).
+CONSOLE_HTTP_EXCLUSIONS = [
+    p for p in env_str("CONSOLE_HTTP_EXCLUSIONS", "/.well-known/acme-challenge/*").split(",") if p
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -100,6 +104,7 @@ INSTALLED_APPS = [
     "distributions",
     "distributions.sandbox",
     "distributions.api",
+    "distributions.fleet",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("distributions/https-posture/", include("distributions.fleet.urls")),
     path("distributions/", include("distributions.urls")),
     path("sandbox-api/", include("distributions.api.urls")),
 ]

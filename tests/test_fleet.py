@@ -1,0 +1,157 @@
+"""Issue 17: the fleet's HTTPS posture, and requiring HTTPS across many distributions in one reviewed step."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from distributions import publish
+from distributions.cloudfront import config as cfg
+from distributions.fleet import plan as fleet_plan
+from distributions.fleet.models import BulkChange
+from distributions.fleet.posture import fleet_posture
+from distributions.fleet.runner import apply_plan, tally
+from distributions.models import AuditEntry, AuditOutcome, Team, TeamDistribution
+
+from .factories import ALL_METHODS
+
+ACME = "/.well-known/acme-challenge/*"
+
+
+@pytest.fixture
+def fleet(make_distribution):
+    """Imported configs: an ACME path, a POST API, a shadowed behavior, and one already compliant."""
+    return {
+        "acme": make_distribution([(ACME, "allow-all"), ("/images/*", "allow-all")], comment="site with ACME"),
+        "api": make_distribution([("/api/*", "allow-all", ALL_METHODS)], default_policy="redirect-to-https"),
+        "shadow": make_distribution(
+            [("/images/*", "https-only"), ("/images/a.jpg", "allow-all")], default_policy="https-only"
+        ),
+        "ok": make_distribution([("/css/*", "https-only")], default_policy="redirect-to-https"),
+    }
+
+
+def http_behaviors(posture):
+    return {(b.distribution_id, b.path_pattern) for b in posture.behaviors}
+
+
+def run(*args):
+    out = StringIO()
+    try:
+        call_command(*args, stdout=out)
+    except SystemExit as exc:
+        return exc.code, out.getvalue()
+    return 0, out.getvalue()
+
+
+class TestPosture:
+    def test_it_lists_exactly_the_behaviors_that_allow_http(self, fleet):
+        posture = fleet_posture()
+        acme, api, shadow = fleet["acme"].id, fleet["api"].id, fleet["shadow"].id
+        assert http_behaviors(posture) == {
+            (acme, ACME), (acme, "/images/*"), (acme, "*"), (api, "/api/*"), (shadow, "/images/a.jpg"),
+        }  # fmt: skip
+        by_key = {(b.distribution_id, b.path_pattern): b for b in posture.behaviors}
+        assert by_key[(acme, ACME)].excluded_by == ACME
+        assert by_key[(api, "/api/*")].accepts_writes
+        assert by_key[(shadow, "/images/a.jpg")].shadowed
+        assert posture.by_code["allows-http"] == 5
+        assert posture.synced_from is not None
+
+    def test_it_limits_to_a_team(self, fleet):
+        team = Team.objects.create(name="web")
+        TeamDistribution.objects.create(team=team, distribution_id=fleet["api"].id)
+        posture = fleet_posture(team="web")
+        assert http_behaviors(posture) == {(fleet["api"].id, "/api/*")}
+        assert posture.by_team == {"web": {"allows_http": 1, "findings": 0}}
+
+
+class TestPlanAndApply:
+    def test_the_plan_excludes_acme_and_flags_the_api(self, fleet):
+        ids = fleet_plan.candidate_ids()
+        assert ids == sorted([fleet["acme"].id, fleet["api"].id, fleet["shadow"].id])
+        plan = {e["id"]: e for e in fleet_plan.build_plan(None, ids, "redirect-to-https", [ACME])}
+        acme = plan[fleet["acme"].id]
+        assert acme["excluded"] == [{"path_pattern": ACME, "exclusion": ACME}]
+        assert acme["patterns"] == ["/images/*", "*"]
+        assert [w["path_pattern"] for w in plan[fleet["api"].id]["writes"]] == ["/api/*"]
+        assert plan[fleet["shadow"].id]["shadowed"] == ["/images/a.jpg"]
+        assert {f["code"] for f in acme["review"]["removed"]} >= {"allows-http"}
+
+    def test_applying_changes_only_viewer_protocol_policies_once_per_distribution(self, fleet, simulator):
+        before = {k: simulator.get_distribution_config(row.id) for k, row in fleet.items()}
+        ids = fleet_plan.candidate_ids()
+        bulk = BulkChange.objects.create(
+            username="(command line)", policy="redirect-to-https", exclusions=[ACME], confirmed=True,
+            plan=fleet_plan.build_plan(None, ids, "redirect-to-https", [ACME]),
+        )  # fmt: skip
+        apply_plan(bulk, None)
+        assert tally(bulk) == (3, 0)
+        for key in ("acme", "api", "shadow"):
+            config, etag = simulator.get_distribution_config(fleet[key].id)
+            changes = cfg.diff(before[key][0], config)
+            assert changes and all(path.endswith("ViewerProtocolPolicy") for path, _, _ in changes)
+            assert etag != before[key][1]
+            entries = AuditEntry.objects.filter(distribution_id=fleet[key].id, action="bulk-require-https")
+            assert [e.outcome for e in entries] == [AuditOutcome.PUSHED]
+            assert entries[0].summary.startswith(f"Bulk change {bulk.pk}: ")
+        assert simulator.get_distribution_config(fleet["ok"].id) == before["ok"]
+        posture = fleet_posture()
+        assert http_behaviors(posture) == {(fleet["acme"].id, ACME)}
+
+    def test_a_distribution_edited_mid_run_is_a_conflict_and_left_alone(self, fleet, simulator):
+        ids = fleet_plan.candidate_ids()
+        bulk = BulkChange.objects.create(
+            username="(command line)", policy="https-only", exclusions=[ACME], confirmed=True,
+            plan=fleet_plan.build_plan(None, ids, "https-only", [ACME]),
+        )  # fmt: skip
+        last = ids[-1]
+
+        def edit_elsewhere(entry, result):
+            if entry["id"] == ids[0]:
+                snapshot = publish.begin_edit(last, simulator)
+                edited = {**snapshot.config, "Comment": "edited elsewhere"}
+                publish.push_config(last, snapshot.config, snapshot.etag, edited, action="other", summary="other")
+
+        apply_plan(bulk, None, progress=edit_elsewhere)
+        assert bulk.results[last]["status"] == "conflict"
+        assert [bulk.results[i]["status"] for i in ids[:-1]] == ["pushed", "pushed"]
+        config, _ = simulator.get_distribution_config(last)
+        assert config["Comment"] == "edited elsewhere"
+        assert "allow-all" in {b.viewer_protocol_policy for b in cfg.behaviors(config)}
+        assert tally(bulk) == (2, 1)
+
+
+class TestCommands:
+    def test_dry_run_prints_the_plan_and_changes_nothing(self, fleet, simulator):
+        before = simulator.get_distribution_config(fleet["api"].id)
+        status, out = run("require_https", "--all", "--dry-run")
+        assert status == 0
+        assert f"EXCLUDED {ACME}" in out
+        assert "FLAG '/api/*' accepts DELETE, PATCH, POST, PUT" in out
+        assert simulator.get_distribution_config(fleet["api"].id) == before
+        assert not BulkChange.objects.exists()
+
+    def test_it_applies_and_exits_0_then_the_posture_is_empty_but_for_exclusions(self, fleet):
+        status, out = run("require_https", "--all", "--policy", "https-only")
+        assert status == 0, out
+        assert out.count("PUSHED") == 3
+        status, out = run("https_posture", "--format", "json")
+        assert [(b["distribution_id"], b["path_pattern"]) for b in json.loads(out)["behaviors"]] == [
+            (fleet["acme"].id, ACME)
+        ]
+
+    def test_it_exits_1_when_something_is_skipped_and_2_when_nothing_is_done(self, fleet):
+        status, out = run("require_https", "--distribution", fleet["api"].id, "NOPE123")
+        assert status == 1, out
+        assert "SKIPPED NoSuchDistribution" in out
+        status, out = run("require_https", "--distribution", "NOPE123")
+        assert status == 2, out
+
+    def test_posture_formats(self, fleet):
+        status, out = run("https_posture")
+        assert "Behaviors that let viewers use HTTP: 5" in out
+        status, out = run("https_posture", "--format", "csv")
+        assert out.splitlines()[0].startswith("kind,distribution_id")
+        assert len([line for line in out.splitlines() if line.startswith("behavior,")]) == 5

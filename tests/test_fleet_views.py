@@ -1,0 +1,98 @@
+"""Issue 17 in the browser's terms: the HTTPS posture page, the plan page and Apply."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from distributions.fleet.models import BulkChange
+from distributions.models import AuditEntry, Team
+
+from .factories import ALL_METHODS
+
+ACME = "/.well-known/acme-challenge/*"
+
+
+@pytest.fixture
+def fleet(make_distribution):
+    return [
+        make_distribution([(ACME, "allow-all"), ("/images/*", "allow-all")]),
+        make_distribution([("/api/*", "allow-all", ALL_METHODS)], default_policy="redirect-to-https"),
+        make_distribution([("/images/*", "https-only"), ("/images/a.jpg", "allow-all")], default_policy="https-only"),
+    ]
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+class TestPosturePage:
+    def test_it_lists_the_http_behaviors_and_links_from_the_side_navigation(self, signed_in, fleet):
+        response = signed_in.get(reverse("fleet:posture"))
+        html = response.content.decode()
+        assert 'aria-current="page">HTTPS posture</a>' in html
+        assert 'Behaviors that let viewers use HTTP <span class="counter">(5)</span>' in html
+        assert f"Excluded ({ACME})" in html
+        assert "Accepts writes: HTTPS Only recommended" in html
+        assert "Last synced:" in html
+
+    def test_it_downloads_csv_and_json(self, signed_in, fleet):
+        response = signed_in.get(reverse("fleet:posture") + "?format=csv")
+        assert response["Content-Type"].startswith("text/csv")
+        assert response.content.decode().count("\nbehavior,") == 5
+        response = signed_in.get(reverse("fleet:posture") + "?format=json")
+        assert len(response.json()["behaviors"]) == 5
+
+    def test_it_filters_by_finding(self, signed_in, fleet):
+        html = signed_in.get(reverse("fleet:posture") + "?code=weak-origin-tls").content.decode()
+        assert "No behavior lets viewers use HTTP." in html
+
+    def test_its_query_count_does_not_grow_with_the_fleet(self, signed_in, make_distribution):
+        for _ in range(5):
+            make_distribution([("/api/*", "allow-all", ALL_METHODS), ("/img/*", "allow-all")])
+        small = queries_for(signed_in, reverse("fleet:posture"))
+        for _ in range(45):
+            make_distribution([("/api/*", "allow-all", ALL_METHODS), ("/img/*", "allow-all")])
+        assert queries_for(signed_in, reverse("fleet:posture")) == small
+
+
+class TestPlan:
+    def test_all_builds_a_plan_then_apply_pushes_each_distribution(self, signed_in, fleet):
+        response = signed_in.post(reverse("fleet:plan_create"), {"scope": "all", "policy": "https-only"})
+        bulk = BulkChange.objects.get()
+        assert response.url == reverse("fleet:plan_detail", kwargs={"pk": bulk.pk})
+        html = signed_in.get(response.url).content.decode()
+        assert f"<code>{ACME}</code> stays HTTP and HTTPS" in html
+        assert "Apply plan (3 distributions)" in html
+        response = signed_in.post(reverse("fleet:plan_apply", kwargs={"pk": bulk.pk}), {})
+        assert response.url.endswith("?error=confirm")
+        response = signed_in.post(reverse("fleet:plan_apply", kwargs={"pk": bulk.pk}), {"confirm": "on"})
+        bulk.refresh_from_db()
+        assert bulk.state == "done"
+        assert {r["status"] for r in bulk.results.values()} == {"pushed"}
+        assert AuditEntry.objects.filter(action="bulk-require-https").count() == 3
+
+    def test_selected_behaviors_only(self, signed_in, fleet):
+        api = fleet[1].id
+        signed_in.post(reverse("fleet:plan_create"), {"scope": "selected", "behavior": [f"{api}|/api/*"]})
+        plan = BulkChange.objects.get().plan
+        assert [(e["id"], e["patterns"]) for e in plan] == [(api, ["/api/*"])]
+        assert plan[0]["writes"]
+
+    def test_the_results_fragment_for_htmx(self, signed_in, fleet):
+        signed_in.post(reverse("fleet:plan_create"), {"scope": "all"})
+        bulk = BulkChange.objects.get()
+        response = signed_in.get(reverse("fleet:plan_detail", kwargs={"pk": bulk.pk}), headers={"HX-Request": "true"})
+        html = response.content.decode()
+        assert html.lstrip().startswith('<section class="container" id="results"')
+
+    def test_another_users_plan_is_not_found(self, client, signed_in, fleet, django_user_model):
+        signed_in.post(reverse("fleet:plan_create"), {"scope": "all"})
+        bulk = BulkChange.objects.get()
+        Team.objects.create(name="somebody")  # the install is no longer open: bob has no role
+        bob = django_user_model.objects.create_user("bob", password="x")
+        client.force_login(bob)
+        assert client.get(reverse("fleet:plan_detail", kwargs={"pk": bulk.pk})).status_code == 404
