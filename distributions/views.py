@@ -5,7 +5,6 @@ fragment that changed (partial name = element id = hx-target).
 """
 
 from functools import wraps
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,16 +15,13 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from . import access, mirror, pipeline, publish
 from .backends.base import BackendError, NoSuchDistribution, get_backend
-from .cloudfront import config as cfg
-from .cloudfront import patterns, viewer
 from .cloudfront.certificates import certificate_reference
 from .cloudfront.checklist import check
-from .forms import ViewerProtocolPolicyForm
 from .models import Distribution
 
 PAGE_SIZE = 20
@@ -230,145 +226,6 @@ def distribution_status(request, distribution_id):
     except ValueError:
         attempt = 0
     return render(request, "distributions/_status.html", {"distribution": distribution, "attempt": attempt})
-
-
-def _tested_path(raw):
-    raw = (raw or "").strip()
-    if not raw:
-        return None, None
-    if len(raw) > 2048 or any(ord(c) < 33 for c in raw):
-        return None, "Type a URL path such as /images/photo.jpg (no spaces, at most 2,048 characters)."
-    return (raw if raw.startswith("/") else "/" + raw), None
-
-
-def _path_test(distribution, before, after, path):
-    """What HTTP and HTTPS viewers get for ``path`` before and after the edit."""
-    behavior, _ = viewer.match(before, path)
-    methods = ["GET"] + [m for m in ("POST", "PUT", "DELETE") if m in behavior.allowed_methods][:1]
-    rows = []
-    for scheme in ("http", "https"):
-        for method in methods:
-            rows.append(
-                {
-                    "request": f"{scheme.upper()} {method}",
-                    "before": viewer.decide(before, method, scheme, distribution.domain_name, path),
-                    "after": viewer.decide(after, method, scheme, distribution.domain_name, path),
-                }
-            )
-    return {"path": path, "behavior": behavior, "rows": rows}
-
-
-def _edit_context(distribution, snapshot, chosen, policy, test_path):
-    config = snapshot.config
-    try:
-        after = cfg.set_viewer_protocol_policy(config, chosen, policy) if policy and chosen else config
-    except cfg.ConfigError:
-        after = config
-    all_behaviors = cfg.behaviors(config)
-    chosen_behaviors = [b for b in all_behaviors if b.path_pattern in chosen]
-    primary = chosen_behaviors[0] if chosen_behaviors else all_behaviors[-1]
-    unsafe = sorted({m for b in chosen_behaviors for m in b.allowed_methods} - viewer.REDIRECTABLE_METHODS)
-    catches = []
-    for behavior in chosen_behaviors:
-        sample = patterns.example_path(behavior.path_pattern)
-        winner, _ = viewer.match(config, sample)
-        catches.append({"behavior": behavior, "sample": sample, "winner": winner})
-    origins = []
-    for origin_id in dict.fromkeys(b.target_origin_id for b in chosen_behaviors):
-        origin = cfg.find_origin(config, origin_id) or {}
-        origins.append(
-            {
-                "id": origin_id,
-                "domain_name": origin.get("DomainName", "— no such origin —"),
-                "type": cfg.origin_type(origin) if origin else "",
-                "protocol_policy": cfg.origin_protocol_policy(origin) if origin else "",
-                "behaviors": [b.path_pattern for b in chosen_behaviors if b.target_origin_id == origin_id],
-            }
-        )
-    change_review = pipeline.review_change(config, after)
-    path, path_error = _tested_path(test_path)
-    if path is None and not path_error:
-        path = patterns.example_path(primary.path_pattern)
-    return {
-        "distribution": distribution,
-        "snapshot": snapshot,
-        "all_behaviors": all_behaviors,
-        "chosen": chosen,
-        "primary": primary,
-        "policy": policy or primary.viewer_protocol_policy,
-        "unsafe_methods": unsafe,
-        "catches": catches,
-        "origins": origins,
-        "path_error": path_error,
-        "path_test": _path_test(distribution, config, after, path) if path else None,
-        "test_path": test_path if test_path is not None else path,
-        "review": change_review,
-    }
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@handles_backend_errors
-def behavior_edit(request, distribution_id):
-    """Steps 3 to 7: choose the policy, check the evidence, Yes, Edit."""
-    refusal, snapshot = open_edit(request, distribution_id)
-    if refusal:
-        return refusal
-    distribution = mirrored(distribution_id)
-    data = request.POST if request.method == "POST" else request.GET
-    known = {b.path_pattern for b in cfg.behaviors(snapshot.config)}
-    chosen = list(dict.fromkeys(data.getlist("behavior")))
-    if request.method != "POST":
-        if not chosen:
-            return render_error(request, "Choose a cache behavior on the Behaviors tab, then choose Edit.", 400)
-        unknown = [p for p in chosen if p not in known]
-        if unknown:
-            raise Http404(f"Distribution {distribution_id} has no cache behavior with the path pattern {unknown[0]!r}.")
-        policy = data.get("policy") if data.get("policy") in cfg.VIEWER_PROTOCOL_POLICIES else None
-        context = _edit_context(distribution, snapshot, chosen, policy, data.get("test_path"))
-        # Ticks survive the path tester's plain-GET round trip.
-        ticks = {name: data.get(name) == "on" for name in ViewerProtocolPolicyForm.confirmations}
-        context["form"] = ViewerProtocolPolicyForm(config=snapshot.config, initial={"etag": snapshot.etag, **ticks})
-        template = "distributions/behavior_edit.html"
-        if request.htmx and request.htmx.target == "path-tester":
-            template += "#path-tester"
-        return render(request, template, context)
-
-    form = ViewerProtocolPolicyForm(request.POST, config=snapshot.config)
-    acknowledged = request.POST.getlist("acknowledge")
-    if form.is_valid():
-        chosen_patterns, policy = form.cleaned_data["behavior"], form.cleaned_data["policy"]
-        try:
-            snapshot, edited, summary = publish.edit_viewer_protocol_policy(
-                distribution_id, chosen_patterns, policy, snapshot.etag
-            )
-        except publish.EditError as exc:
-            form.add_error(None, exc.message)
-        else:
-            outcome = pipeline.submit_reviewed(
-                request.user, snapshot, edited, action="viewer-protocol-policy", summary=summary,
-                confirmed=[name for name in form.confirmations if form.cleaned_data.get(name)],
-                acknowledged=acknowledged,
-            )  # fmt: skip
-            restart_url = reverse("distributions:behavior_edit", args=[distribution_id]) + "?"
-            restart_url += urlencode({"behavior": chosen_patterns, "policy": policy}, doseq=True)
-            label = cfg.POLICY_LABELS[policy]
-            response = respond(
-                request, outcome, distribution_id, restart_url=restart_url,
-                done=f"Viewer Protocol Policy of {', '.join(chosen_patterns)} set to {label}. The change is deploying "
-                "(In Progress); edge locations serve it once the status is Deployed.",
-                done_url=reverse("distributions:distribution_behaviors", args=[distribution_id]),
-            )  # fmt: skip
-            if response:
-                return response
-            for error in outcome.errors:
-                form.add_error(None, error)
-    valid_chosen = [p for p in chosen if p in known] or [cfg.behaviors(snapshot.config)[-1].path_pattern]
-    policy = request.POST.get("policy") if request.POST.get("policy") in cfg.VIEWER_PROTOCOL_POLICIES else None
-    context = _edit_context(distribution, snapshot, valid_chosen, policy, request.POST.get("test_path"))
-    context["form"] = form
-    context["acknowledged"] = acknowledged
-    context["unacknowledged"] = context["review"].unacknowledged(acknowledged)
-    return render(request, "distributions/behavior_edit.html", context, status=200 if request.htmx else 400)
 
 
 @login_not_required
