@@ -11,6 +11,7 @@ exists, a user sees only the distributions of their teams, and a user with no
 role sees nothing.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from .models import ApprovalRule, ChangeRequestState, Team, TeamDistribution
@@ -81,6 +82,20 @@ def approval_required(user, distribution_id):
     return ApprovalRule.objects.filter(
         distribution_id__in=[ApprovalRule.FLEET, distribution_id], required=True
     ).exists()
+
+
+def approvers(distribution_id):
+    """Who may approve a change request on this distribution: its teams' Approvers, and Admins."""
+    teams = TeamDistribution.objects.filter(distribution_id=distribution_id).values("team")
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(groups__name=APPROVER, console_teams__in=teams) | Q(groups__name=ADMIN) | Q(is_superuser=True),
+            is_active=True,
+        )
+        .distinct()
+        .order_by("username")
+    )
 
 
 def role_label(user):

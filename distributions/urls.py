@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
+from django.views.generic import RedirectView
 
-from . import change_views, list_views, staff_views, views
+from . import behavior_views, change_views, list_views, staff_views, views
 from .sandbox import views as sandbox_views
 
 
@@ -26,10 +27,14 @@ urlpatterns = [
     path("test-request/", sandbox_views.request_test, name="request_test"),
     path("certificates/create/", change_views.certificate_create, name="certificate_create"),
     path("sandbox/reset/", sandbox_views.sandbox_reset, name="sandbox_reset"),
+    # Before the distribution routes: "activity" would otherwise read as a distribution ID.
+    path("activity/", staff_views.activity, name="activity"),
+    # The old address, without the trailing slash, still works.
+    path("activity", RedirectView.as_view(pattern_name="distributions:activity", query_string=True, permanent=True)),
     path("<distribution_id:distribution_id>/", views.distribution_general, name="distribution_general"),
     path("<distribution_id:distribution_id>/origins/", views.distribution_origins, name="distribution_origins"),
     path("<distribution_id:distribution_id>/behaviors/", views.distribution_behaviors, name="distribution_behaviors"),
-    path("<distribution_id:distribution_id>/behaviors/edit/", views.behavior_edit, name="behavior_edit"),
+    path("<distribution_id:distribution_id>/behaviors/edit/", behavior_views.behavior_edit, name="behavior_edit"),
     path("<distribution_id:distribution_id>/behaviors/order/", change_views.behavior_order, name="behavior_order"),
     path(
         "<distribution_id:distribution_id>/origins/<str:origin_id>/edit/", change_views.origin_edit, name="origin_edit"
@@ -52,7 +57,6 @@ urlpatterns = [
         staff_views.history_restore,
         name="history_restore",
     ),
-    path("activity", staff_views.activity, name="activity"),
     path("change-requests/", staff_views.change_request_list, name="change_request_list"),
     path("change-requests/<int:pk>/", staff_views.change_request_detail, name="change_request_detail"),
     path("change-requests/<int:pk>/decide/", staff_views.change_request_decide, name="change_request_decide"),

@@ -5,7 +5,6 @@ fragment that changed (partial name = element id = hx-target).
 """
 
 from functools import wraps
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,15 +14,13 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import access, evidence, mirror, pipeline, publish
+from . import access, mirror, pipeline, publish
 from .backends.base import BackendError, NoSuchDistribution, get_backend
-from .cloudfront import config as cfg
 from .cloudfront.certificates import certificate_reference
 from .cloudfront.checklist import check
-from .forms import ViewerProtocolPolicyForm
 from .models import Distribution
 
 
@@ -209,89 +206,6 @@ def distribution_status(request, distribution_id):
     except ValueError:
         attempt = 0
     return render(request, "distributions/_status.html", {"distribution": distribution, "attempt": attempt})
-
-
-def edit_context(distribution, snapshot, chosen, policy, test_path):
-    """The Edit behavior page's context: the evidence for the chosen behaviors, and the review."""
-    config = snapshot.config
-    found = evidence.edit_evidence(config, chosen, policy, test_path, distribution.domain_name)
-    return {
-        **found,
-        "distribution": distribution,
-        "snapshot": snapshot,
-        "review": pipeline.review_change(config, found["after"]),
-    }
-
-
-def _edit_page(request, distribution, snapshot, chosen, known):
-    """GET: the Edit behavior page (or the path tester's fragment) for the chosen behaviors."""
-    data = request.GET
-    if not chosen:
-        return render_error(request, "Choose a cache behavior on the Behaviors tab, then choose Edit.", 400)
-    unknown = [p for p in chosen if p not in known]
-    if unknown:
-        raise Http404(f"Distribution {distribution.id} has no cache behavior with the path pattern {unknown[0]!r}.")
-    policy = data.get("policy") if data.get("policy") in cfg.VIEWER_PROTOCOL_POLICIES else None
-    context = edit_context(distribution, snapshot, chosen, policy, data.get("test_path"))
-    # Ticks survive the path tester's plain-GET round trip.
-    ticks = {name: data.get(name) == "on" for name in ViewerProtocolPolicyForm.confirmations}
-    context["form"] = ViewerProtocolPolicyForm(config=snapshot.config, initial={"etag": snapshot.etag, **ticks})
-    template = "distributions/behavior_edit.html"
-    if request.htmx and request.htmx.target == "path-tester":
-        template += "#path-tester"
-    return render(request, template, context)
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@handles_backend_errors
-def behavior_edit(request, distribution_id):
-    """Steps 3 to 7: choose the policy, check the evidence, Yes, Edit."""
-    refusal, snapshot = open_edit(request, distribution_id)
-    if refusal:
-        return refusal
-    distribution = mirrored(distribution_id)
-    data = request.POST if request.method == "POST" else request.GET
-    known = {b.path_pattern for b in cfg.behaviors(snapshot.config)}
-    chosen = list(dict.fromkeys(data.getlist("behavior")))
-    if request.method != "POST":
-        return _edit_page(request, distribution, snapshot, chosen, known)
-
-    form = ViewerProtocolPolicyForm(request.POST, config=snapshot.config)
-    acknowledged = request.POST.getlist("acknowledge")
-    if form.is_valid():
-        chosen_patterns, policy = form.cleaned_data["behavior"], form.cleaned_data["policy"]
-        try:
-            snapshot, edited, summary = publish.edit_viewer_protocol_policy(
-                distribution_id, chosen_patterns, policy, snapshot.etag
-            )
-        except publish.EditError as exc:
-            form.add_error(None, exc.message)
-        else:
-            outcome = pipeline.submit_reviewed(
-                request.user, snapshot, edited, action="viewer-protocol-policy", summary=summary,
-                confirmed=[name for name in form.confirmations if form.cleaned_data.get(name)],
-                acknowledged=acknowledged,
-            )  # fmt: skip
-            restart_url = reverse("distributions:behavior_edit", args=[distribution_id]) + "?"
-            restart_url += urlencode({"behavior": chosen_patterns, "policy": policy}, doseq=True)
-            label = cfg.POLICY_LABELS[policy]
-            response = respond(
-                request, outcome, distribution_id, restart_url=restart_url,
-                done=f"Viewer Protocol Policy of {', '.join(chosen_patterns)} set to {label}. The change is deploying "
-                "(In Progress); edge locations serve it once the status is Deployed.",
-                done_url=reverse("distributions:distribution_behaviors", args=[distribution_id]),
-            )  # fmt: skip
-            if response:
-                return response
-            for error in outcome.errors:
-                form.add_error(None, error)
-    valid_chosen = [p for p in chosen if p in known] or [cfg.behaviors(snapshot.config)[-1].path_pattern]
-    policy = request.POST.get("policy") if request.POST.get("policy") in cfg.VIEWER_PROTOCOL_POLICIES else None
-    context = edit_context(distribution, snapshot, valid_chosen, policy, request.POST.get("test_path"))
-    context["form"] = form
-    context["acknowledged"] = acknowledged
-    context["unacknowledged"] = context["review"].unacknowledged(acknowledged)
-    return render(request, "distributions/behavior_edit.html", context, status=200 if request.htmx else 400)
 
 
 @login_not_required

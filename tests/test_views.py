@@ -184,10 +184,10 @@ class TestBehaviorEdit:
         assert response.status_code == 200
         assert b"Type a URL path" in response.content
 
-    def test_without_a_behavior_it_says_to_choose_one(self, signed_in, static_site):
-        response = signed_in.get(edit_url(static_site))
-        assert response.status_code == 400
-        assert b"Choose a cache behavior" in response.content
+    def test_without_a_behavior_it_goes_back_to_the_tab_and_says_to_choose_one(self, signed_in, static_site):
+        response = signed_in.get(edit_url(static_site), follow=True)
+        assert response.redirect_chain == [(behaviors_url(static_site), 302)]
+        assert b"Choose a cache behavior in the table" in response.content
 
     def test_an_unknown_behavior_is_a_404(self, signed_in, static_site):
         response = signed_in.get(edit_url(static_site), {"behavior": "/nope/*"})

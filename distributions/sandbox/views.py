@@ -3,13 +3,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import access, mirror
 from ..cloudfront import viewer
 from ..models import Distribution
 from ..views import handles_backend_errors, render_error, require_view
 from .edge import EdgeError, trace_request, usage_summary
+from .fixtures import sandbox_configs
 from .reset import ResetError, load_sandbox
 
 HTTP_VERSIONS = ("HTTP/1.1", "HTTP/2", "HTTP/3", "HTTP/1.0")
@@ -65,13 +66,15 @@ def distribution_usage(request, distribution_id):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def sandbox_reset(request):
-    """Admins put the training distributions back to their starting configs."""
+    """Admins put the training distributions back to their starting configs: GET asks, POST does it."""
     if not access.is_admin(request.user):
         return render_error(request, "Only Admins can reset the sandbox.", 403, "You cannot reset the sandbox")
     if settings.CONSOLE_BACKEND != "simulator":
         return render_error(request, "Reset applies to the training sandbox only (CONSOLE_BACKEND=simulator).", 400)
+    if request.method != "POST":
+        return render(request, "distributions/sandbox_reset.html", {"count": len(sandbox_configs())})
     try:
         load_sandbox(request.user, reset=True)
     except ResetError as exc:
