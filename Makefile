@@ -52,4 +52,4 @@ test: install-test browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .hypothesis db.sqlite3
+	rm -rf $(VENV) .venv-awscli .venv-awscli.lock staticfiles .pytest_cache .hypothesis db.sqlite3
