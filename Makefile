@@ -58,4 +58,4 @@ lint: install-test
 	$(PY) scripts/build_tokens.py --check
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .hypothesis db.sqlite3
+	rm -rf $(VENV) .venv-awscli .venv-awscli.lock staticfiles .pytest_cache .hypothesis db.sqlite3

@@ -16,6 +16,7 @@ class Caller:
 
     @property
     def user(self):
+        """The console user who owns the key: their rights apply."""
         return self.key.user
 
     @property
@@ -28,6 +29,7 @@ class Caller:
         return self.base_url.rstrip("/") + path
 
     def denied(self, operation, resource, why):
+        """CloudFront's AccessDenied, naming the user, their role and the IAM-style action."""
         return api_error(
             "AccessDenied",
             f"User {self.user.get_username()} ({access.role_label(self.user)}) is not authorized to perform "

@@ -102,7 +102,12 @@ def update_distribution(caller, distribution_id, config, if_match):
     record = {"config_before": current, "config_after": config, "etag_before": if_match or ""}
     if not if_match or if_match != etag:
         error = PreconditionFailed() if if_match else api_error("InvalidIfMatchVersion", MISSING_IF_MATCH)
-        audit(caller, distribution_id, "api-update", summary, None, error=error, etag_after=etag, **record)
+        refused = (
+            f"UpdateDistribution refused: If-Match {if_match} is not the current ETag"
+            if if_match
+            else ("UpdateDistribution refused: no If-Match")
+        )
+        audit(caller, distribution_id, "api-update", refused, None, error=error, etag_after=etag, **record)
         raise error
     if access.approval_required(caller.user, distribution_id):
         _check_like_cloudfront(current, config)

@@ -30,6 +30,7 @@ def key_list(request):
 
 @require_POST
 def key_create(request):
+    """Create a key pair; the list page then shows its secret once."""
     require_sandbox()
     key, secret = keys.create_access_key(request.user)
     request.session[NEW_KEY] = {"access_key_id": key.access_key_id, "secret": secret}

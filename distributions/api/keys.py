@@ -21,10 +21,12 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def new_access_key_id():
+    """An access key ID of AWS's shape: AKIA and 16 uppercase letters or digits."""
     return "AKIA" + "".join(secrets.choice(KEY_ID_ALPHABET) for _ in range(16))
 
 
 def new_secret():
+    """A 40-character secret access key, as AWS issues."""
     return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(40))
 
 

@@ -39,6 +39,7 @@ class AccessKey(models.Model):
 
     @property
     def is_active(self):
+        """Whether requests signed with the key are served."""
         return self.revoked_at is None
 
     @property

@@ -34,6 +34,7 @@ def wire_name(name, shape):
 
 
 def malformed(message, code="MalformedInput"):
+    """The 400 CloudFront answers for a request it cannot read."""
     return BackendError(code, message, 400)
 
 

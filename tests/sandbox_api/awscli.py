@@ -26,7 +26,7 @@ class AwsCliUnavailable(Exception):
 
 def _version():
     try:
-        probe = subprocess.run([str(AWS), "--version"], capture_output=True, text=True, timeout=60)
+        probe = subprocess.run([str(AWS), "--version"], capture_output=True, text=True, timeout=60, check=False)
     except OSError:
         return None
     return (probe.stdout or probe.stderr).strip() if probe.returncode == 0 else None
@@ -40,7 +40,7 @@ def ensure_awscli():
             return AWS
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
         pip = [str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        installed = subprocess.run(pip + ["awscli"], capture_output=True, text=True, timeout=900)
+        installed = subprocess.run(pip + ["awscli"], capture_output=True, text=True, timeout=900, check=False)
         if installed.returncode != 0 or not _version():
             raise AwsCliUnavailable(f"pip install awscli failed: {installed.stderr.strip()[-1500:]}")
         return AWS

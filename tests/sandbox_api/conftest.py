@@ -5,6 +5,9 @@ it shares the test's in-memory database connection, which is safe here because
 every test waits for each answer before it touches the database again.
 """
 
+import gc
+import threading
+
 import boto3
 import pytest
 from botocore.config import Config
@@ -35,29 +38,54 @@ def aws_environment(monkeypatch):
     monkeypatch.setattr(aws, "_session", None)
 
 
+def wait_for_request_threads(timeout=5.0):
+    """Let the live server finish the connections clients have closed.
+
+    Each connection's thread closes the database connections when it ends; on
+    SQLite that must happen while the server still shares the test's connection.
+    A connection still held by a ClientError's traceback is freed first.
+    """
+    gc.collect()
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(timeout)
+
+
 @pytest.fixture
 def api_url(live_server):
-    return live_server.url + "/sandbox-api"
+    """The sandbox API's URL on the live server; after the test, its connections are drained."""
+    yield live_server.url + "/sandbox-api"
+    wait_for_request_threads()
 
 
 @pytest.fixture
 def connect(api_url):
-    """``connect(user)`` → a CloudFront client signed with a new key of ``user``; or ``connect(key_id, secret)``."""
+    """``connect(user)`` → a CloudFront client signed with a new key of ``user``; or ``connect(key_id, secret)``.
+
+    The clients are closed after the test, so that no kept-alive connection
+    outlives the test's use of the live server's shared database connection.
+    """
+    clients = []
 
     def connect(user_or_key_id, secret=None):
         if secret is None:
             key, secret = create_access_key(user_or_key_id)
             user_or_key_id = key.access_key_id
-        return boto3.client(
-            "cloudfront",
-            endpoint_url=api_url,
-            region_name="us-east-1",
-            aws_access_key_id=user_or_key_id,
-            aws_secret_access_key=secret,
-            config=NO_RETRIES,
+        clients.append(
+            boto3.client(
+                "cloudfront",
+                endpoint_url=api_url,
+                region_name="us-east-1",
+                aws_access_key_id=user_or_key_id,
+                aws_secret_access_key=secret,
+                config=NO_RETRIES,
+            )
         )
+        return clients[-1]
 
-    return connect
+    yield connect
+    for client in clients:
+        client.close()
 
 
 @pytest.fixture

@@ -30,7 +30,8 @@ def aws_backend(monkeypatch, api_url, user):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
     backend = AwsBackend()
     assert backend.client.meta.endpoint_url == api_url
-    return backend
+    yield backend
+    backend.client.close()
 
 
 def test_a_push_rotates_the_etag_and_the_old_one_is_then_a_412(aws_backend, make_distribution):

@@ -64,6 +64,7 @@ def aws(aws_executable, api_url, tmp_path, user):
             capture_output=True,
             text=True,
             timeout=180,
+            check=False,
         )
         assert not check or result.returncode == 0, result.stderr
         return result

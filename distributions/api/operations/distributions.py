@@ -36,11 +36,13 @@ def list_distributions(caller, params):
 
 
 def get_distribution(caller, params):
+    """GetDistribution: the distribution and its ETag."""
     caller.require_view(params["Id"])
     return get_backend().get_distribution(params["Id"])
 
 
 def get_distribution_config(caller, params):
+    """GetDistributionConfig: the config and its ETag."""
     caller.require_view(params["Id"])
     config, etag = get_backend().get_distribution_config(params["Id"])
     return {"DistributionConfig": config, "ETag": etag}
@@ -52,6 +54,7 @@ def _created(caller, distribution, etag):
 
 
 def create_distribution(caller, params):
+    """CreateDistribution: 201 with Location and ETag."""
     return _created(caller, *changes.create_distribution(caller, params["DistributionConfig"]))
 
 
@@ -67,6 +70,7 @@ def create_distribution_with_tags(caller, params):
 
 
 def update_distribution(caller, params):
+    """UpdateDistribution with IfMatch (see ``changes.update_distribution``)."""
     distribution, etag = changes.update_distribution(
         caller, params["Id"], params["DistributionConfig"], params.get("IfMatch")
     )
@@ -74,5 +78,6 @@ def update_distribution(caller, params):
 
 
 def delete_distribution(caller, params):
+    """DeleteDistribution with IfMatch, once disabled and Deployed."""
     changes.delete_distribution(caller, params["Id"], params.get("IfMatch"))
     return {}

@@ -6,6 +6,7 @@ from .distributions import max_items
 
 
 def create_invalidation(caller, params):
+    """CreateInvalidation: 201 with Location."""
     distribution_id = params["DistributionId"]
     created = changes.create_invalidation(caller, distribution_id, params["InvalidationBatch"])
     location = caller.url(f"/2020-05-31/distribution/{distribution_id}/invalidation/{created['Id']}")
@@ -13,6 +14,7 @@ def create_invalidation(caller, params):
 
 
 def get_invalidation(caller, params):
+    """GetInvalidation: one invalidation of a distribution the caller may see."""
     caller.require_view(params["DistributionId"])
     return {"Invalidation": get_backend().get_invalidation(params["DistributionId"], params["Id"])}
 

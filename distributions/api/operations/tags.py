@@ -77,12 +77,14 @@ def save_tags(caller, distribution_id, tags, operation):
 
 
 def tag_resource(caller, params):
+    """TagResource: add or overwrite tags."""
     distribution_id = _resource(caller, params.get("Resource"), "TagResource", edit=True)
     save_tags(caller, distribution_id, checked_tags(params["Tags"]), "TagResource")
     return {}
 
 
 def untag_resource(caller, params):
+    """UntagResource: remove tags by key."""
     distribution_id = _resource(caller, params.get("Resource"), "UntagResource", edit=True)
     keys = params["TagKeys"].get("Items") or []
     removed, _ = DistributionTag.objects.filter(distribution_id=distribution_id, key__in=keys).delete()
@@ -92,6 +94,7 @@ def untag_resource(caller, params):
 
 
 def list_tags_for_resource(caller, params):
+    """ListTagsForResource: the distribution's tags by key."""
     distribution_id = _resource(caller, params.get("Resource"), "ListTagsForResource")
     rows = DistributionTag.objects.filter(distribution_id=distribution_id)
     return {"Tags": {"Items": [{"Key": row.key, "Value": row.value} for row in rows]}}
