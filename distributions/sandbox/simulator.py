@@ -55,6 +55,14 @@ def _iso(when):
     return when.isoformat().replace("+00:00", "Z")
 
 
+# The members of a DistributionConfig that a ListDistributions summary carries.
+SUMMARY_FIELDS = (
+    "Aliases", "Origins", "OriginGroups", "DefaultCacheBehavior", "CacheBehaviors", "CustomErrorResponses",
+    "Comment", "PriceClass", "Enabled", "ViewerCertificate", "Restrictions", "WebACLId", "HttpVersion",
+    "IsIPV6Enabled", "Staging",
+)  # fmt: skip
+
+
 class SimulatorBackend:
     name = "simulator"
 
@@ -106,36 +114,17 @@ class SimulatorBackend:
         certificate = find_certificate(reference) if reference else None
         return list(certificate.domain_names) if certificate else None
 
+    def _summary(self, row):
+        """A ListDistributions summary: the distribution with its config's listed members, unwrapped."""
+        summary = self._distribution(row.settle())
+        config = summary.pop("DistributionConfig")
+        summary.update({key: config[key] for key in SUMMARY_FIELDS if key in config})
+        return summary
+
     def list_distributions(self):
         """ListDistributions summaries: the distribution without its config wrapper."""
         for row in SimulatedDistribution.objects.all():
-            row.settle()
-            summary = self._distribution(row)
-            config = summary.pop("DistributionConfig")
-            summary.update(
-                {
-                    key: config.get(key)
-                    for key in (
-                        "Aliases",
-                        "Origins",
-                        "OriginGroups",
-                        "DefaultCacheBehavior",
-                        "CacheBehaviors",
-                        "CustomErrorResponses",
-                        "Comment",
-                        "PriceClass",
-                        "Enabled",
-                        "ViewerCertificate",
-                        "Restrictions",
-                        "WebACLId",
-                        "HttpVersion",
-                        "IsIPV6Enabled",
-                        "Staging",
-                    )
-                    if key in config
-                }
-            )
-            yield summary
+            yield self._summary(row)
 
     def get_distribution(self, distribution_id):
         row = self._row(distribution_id)
@@ -293,24 +282,6 @@ class SimulatorBackend:
 
     # For the sandbox API (distributions/api): a ListDistributions page, one invalidation, deletion.
 
-    SUMMARY_FIELDS = (
-        "Aliases",
-        "Origins",
-        "OriginGroups",
-        "DefaultCacheBehavior",
-        "CacheBehaviors",
-        "CustomErrorResponses",
-        "Comment",
-        "PriceClass",
-        "Enabled",
-        "ViewerCertificate",
-        "Restrictions",
-        "WebACLId",
-        "HttpVersion",
-        "IsIPV6Enabled",
-        "Staging",
-    )
-
     def list_distributions_page(self, marker="", max_items=100, where=None):
         """One ListDistributions page: ``(summaries, next marker or None)``.
 
@@ -326,10 +297,8 @@ class SimulatorBackend:
         page = rows[:max_items]
         summaries = []
         for row in page:
-            summary = self._distribution(row.settle())
-            config = summary.pop("DistributionConfig")
+            summary = self._summary(row)
             summary.pop("InProgressInvalidationBatches")
-            summary.update({key: config[key] for key in self.SUMMARY_FIELDS if key in config})
             summary["ETag"] = row.etag
             summaries.append(summary)
         return summaries, (page[-1].id if len(rows) > max_items else None)
