@@ -8,35 +8,42 @@ import copy
 import re
 from dataclasses import dataclass
 
-from . import patterns
+from . import patterns, rules, service_model
+from .errors import ConfigError
+from .quotas import DEFAULT as DEFAULT_QUOTAS
+from .quotas import Quotas
 
-VIEWER_PROTOCOL_POLICIES = ("allow-all", "redirect-to-https", "https-only")
+# Display labels of the console (the model has no labels); the values themselves are the model's.
 POLICY_LABELS = {
     "allow-all": "HTTP and HTTPS",
     "redirect-to-https": "Redirect HTTP to HTTPS",
     "https-only": "HTTPS Only",
 }
-ORIGIN_PROTOCOL_POLICIES = ("http-only", "match-viewer", "https-only")
-ORIGIN_SSL_PROTOCOLS = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2")  # weakest first
-METHOD_SETS = (
-    frozenset({"GET", "HEAD"}),
-    frozenset({"GET", "HEAD", "OPTIONS"}),
-    frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}),
+VIEWER_PROTOCOL_POLICIES = tuple(p for p in POLICY_LABELS if p in service_model.enum("ViewerProtocolPolicy"))
+ORIGIN_PROTOCOL_POLICIES = service_model.enum("OriginProtocolPolicy")
+ORIGIN_SSL_PROTOCOLS = service_model.enum("SslProtocol")  # the model lists them weakest first
+METHOD_SETS = rules.METHOD_SETS
+MAX_COMMENT = rules.MAX_COMMENT
+SSL_SUPPORT_METHODS = service_model.enum("SSLSupportMethod")
+RECOMMENDED_SECURITY_POLICY = "TLSv1.2_2021"  # the console's recommendation (Developer Guide, security policies)
+
+
+def security_policy_strength(name: str) -> tuple:
+    """Sort key of a viewer security policy, weakest first: (TLS version, policy year).
+
+    ``SSLv3`` < ``TLSv1`` < ``TLSv1_2016`` < ``TLSv1.1_2016`` < … < ``TLSv1.2_2025`` < ``TLSv1.3_2025``.
+    """
+    found = re.fullmatch(r"TLSv(\d(?:\.\d)?)(?:_(\d{4}))?", name or "")
+    if not found:
+        return (0.0, 0)
+    return (float(found.group(1)), int(found.group(2) or 0))
+
+
+VIEWER_TLS_POLICIES = tuple(sorted(service_model.enum("MinimumProtocolVersion"), key=security_policy_strength))
+# The settings page lists the recommended policy first, then the others strongest first.
+SECURITY_POLICIES = (RECOMMENDED_SECURITY_POLICY,) + tuple(
+    p for p in reversed(VIEWER_TLS_POLICIES) if p != RECOMMENDED_SECURITY_POLICY
 )
-MAX_CACHE_BEHAVIORS = 25
-MAX_ORIGINS = 25
-MAX_ALIASES = 100
-MAX_COMMENT = 128
-_ALIAS = re.compile(r"(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
-
-
-class ConfigError(Exception):
-    """A config CloudFront would refuse, with the error code CloudFront uses."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -146,119 +153,21 @@ def set_viewer_protocol_policy(config, path_patterns, policy):
     return edited
 
 
-def _check_quantities(node, where="DistributionConfig"):
-    if isinstance(node, dict):
-        if "Quantity" in node:
-            quantity = node["Quantity"]
-            listed = node.get("Items") or []
-            if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity != len(listed):
-                raise ConfigError(
-                    "InconsistentQuantities",
-                    f"{where}.Quantity is {quantity!r} but {len(listed)} Items are listed.",
-                )
-        for key, value in node.items():
-            _check_quantities(value, f"{where}.{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            _check_quantities(value, f"{where}[{index}]")
+def validate(config, quotas: Quotas = DEFAULT_QUOTAS, certificate_names=None) -> None:
+    """Raise ConfigError with CloudFront's code when CloudFront would refuse ``config``.
+
+    The rules themselves live in ``rules.py``; ``problems`` lists all of them at once.
+    """
+    rules.validate(config, quotas, certificate_names)
 
 
-def _check_behavior(behavior, origin_ids, label):
-    data = behavior.data
-    if not isinstance(data, dict) or not data:
-        raise ConfigError("InvalidArgument", f"The {label} is missing.")
-    policy = data.get("ViewerProtocolPolicy")
-    if policy not in VIEWER_PROTOCOL_POLICIES:
-        raise ConfigError(
-            "InvalidArgument",
-            f"The {label} has an invalid ViewerProtocolPolicy {policy!r}; "
-            f"use one of {', '.join(VIEWER_PROTOCOL_POLICIES)}.",
-        )
-    if data.get("TargetOriginId") not in origin_ids:
-        raise ConfigError(
-            "NoSuchOrigin",
-            f"The {label} routes to origin {data.get('TargetOriginId')!r}, which is not an origin of this distribution.",
-        )
-    methods = data.get("AllowedMethods")
-    if methods is not None and frozenset(items(methods)) not in METHOD_SETS:
-        raise ConfigError(
-            "InvalidArgument",
-            f"The {label} has AllowedMethods {items(methods)}; CloudFront accepts GET+HEAD, "
-            "GET+HEAD+OPTIONS, or all seven methods.",
-        )
+def problems(config, quotas: Quotas = DEFAULT_QUOTAS, certificate_names=None) -> list:
+    """Every ConfigError CloudFront's rules find in ``config`` (empty when it would accept it).
 
-
-def validate(config):
-    """Raise ConfigError with CloudFront's code when CloudFront would refuse ``config``."""
-    if not isinstance(config, dict):
-        raise ConfigError("MalformedInput", "A DistributionConfig must be a JSON object.")
-    _check_quantities(config)
-    for field in ("CallerReference", "Origins", "DefaultCacheBehavior", "Comment", "Enabled"):
-        if field not in config:
-            raise ConfigError("MalformedInput", f"DistributionConfig is missing the required field {field}.")
-    if not isinstance(config["Comment"], str) or len(config["Comment"]) > MAX_COMMENT:
-        raise ConfigError("InvalidArgument", f"Comment must be a string of at most {MAX_COMMENT} characters.")
-    origin_list = origins(config)
-    if not origin_list:
-        raise ConfigError("InvalidArgument", "A distribution needs at least one origin.")
-    if len(origin_list) > MAX_ORIGINS:
-        raise ConfigError("TooManyOrigins", f"A distribution can have at most {MAX_ORIGINS} origins.")
-    origin_ids = [o.get("Id") for o in origin_list]
-    if len(set(origin_ids)) != len(origin_ids):
-        raise ConfigError("InvalidArgument", "Origin IDs must be unique within a distribution.")
-    for origin in origin_list:
-        if not origin.get("Id") or not origin.get("DomainName"):
-            raise ConfigError("InvalidArgument", "Every origin needs an Id and a DomainName.")
-        custom = origin.get("CustomOriginConfig")
-        if custom and custom.get("OriginProtocolPolicy") not in ORIGIN_PROTOCOL_POLICIES:
-            raise ConfigError(
-                "InvalidArgument",
-                f"Origin {origin['Id']!r} has an invalid OriginProtocolPolicy {custom.get('OriginProtocolPolicy')!r}.",
-            )
-    cache_behaviors = items(config.get("CacheBehaviors"))
-    if len(cache_behaviors) > MAX_CACHE_BEHAVIORS:
-        raise ConfigError(
-            "TooManyCacheBehaviors",
-            f"A distribution can have at most {MAX_CACHE_BEHAVIORS} cache behaviors besides the default; "
-            f"this one has {len(cache_behaviors)}.",
-        )
-    seen = set()
-    for behavior in behaviors(config):
-        if behavior.is_default:
-            _check_behavior(behavior, origin_ids, "default cache behavior")
-            continue
-        error = patterns.pattern_error(behavior.path_pattern)
-        if error:
-            raise ConfigError("InvalidArgument", error)
-        if behavior.path_pattern in seen:
-            raise ConfigError(
-                "InvalidArgument",
-                f"The path pattern {behavior.path_pattern!r} is used by more than one cache behavior.",
-            )
-        seen.add(behavior.path_pattern)
-        _check_behavior(behavior, origin_ids, f"cache behavior {behavior.path_pattern!r}")
-    alias_list = aliases(config)
-    for alias in alias_list:
-        if not isinstance(alias, str) or not _ALIAS.fullmatch(alias) or len(alias) > 253:
-            raise ConfigError(
-                "InvalidArgument",
-                f"{alias!r} is not a valid alternate domain name: use a DNS name such as www.example.com "
-                "or a wildcard such as *.example.com.",
-            )
-    if len(alias_list) > MAX_ALIASES:
-        raise ConfigError("TooManyDistributionCNAMEs", f"A distribution can have at most {MAX_ALIASES} aliases.")
-    certificate = config.get("ViewerCertificate") or {}
-    if alias_list and certificate.get("CloudFrontDefaultCertificate", not certificate):
-        raise ConfigError(
-            "InvalidViewerCertificate",
-            "Alternate domain names need a custom SSL/TLS certificate that covers them; "
-            "the default *.cloudfront.net certificate cannot.",
-        )
-    arn = certificate.get("ACMCertificateArn")
-    if arn and not arn.startswith("arn:aws:acm:us-east-1:"):
-        raise ConfigError(
-            "InvalidViewerCertificate", "An ACM certificate for CloudFront must be in us-east-1 (N. Virginia)."
-        )
+    In AWS mode these are the console's own opinion, shown as warnings: AWS
+    decides, and its answer is shown as it comes.
+    """
+    return list(rules.problems(config, quotas, certificate_names))
 
 
 def diff(old, new, path=""):
@@ -327,13 +236,6 @@ def minimum_ssl_protocol(origin):
         if protocol in enabled:
             return protocol
     return None
-
-
-SSL_SUPPORT_METHODS = ("sni-only", "vip", "static-ip")
-SECURITY_POLICIES = (
-    "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025", "TLSv1.2_2019", "TLSv1.2_2018",
-    "TLSv1.1_2016", "TLSv1_2016", "TLSv1", "SSLv3",
-)  # fmt: skip
 
 
 def set_viewer_certificate(
