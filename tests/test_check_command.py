@@ -54,7 +54,7 @@ class TestFiles:
     def test_warnings_alone_exit_0(self, tmp_path):
         result = cli(tmp_path, write_json(tmp_path, "api.json", WARNINGS_ONLY))
         assert result.returncode == 0, result.stderr
-        assert "WARNING redirect-403-methods [/api/*]: " in result.stdout
+        assert "WARNING redirect-307-methods [/api/*]: " in result.stdout
         assert "WARNING allows-http [*]: " in result.stdout
 
     def test_a_clean_config_exits_0(self, tmp_path):
@@ -89,7 +89,7 @@ class TestFiles:
         result = cli(tmp_path, wrapped, bare, "--format", "json")
         assert result.returncode == 0
         rows = json.loads(result.stdout)
-        assert [r["source"] for r in rows if r["code"] == "redirect-403-methods"] == [wrapped, bare]
+        assert [r["source"] for r in rows if r["code"] == "redirect-307-methods"] == [wrapped, bare]
 
     def test_a_path_without_the_json_suffix_is_a_file_when_it_exists(self, tmp_path):
         path = write_json(tmp_path, "saved-config", {"ETag": "E1", "DistributionConfig": SHADOWED})

@@ -195,7 +195,11 @@ def _aliases(config, quotas, certificate_names):
     alias_list = _items(config.get("Aliases"))
     for alias in alias_list:
         if alias_error(alias):
-            yield ConfigError("InvalidArgument", f"{BAD_CNAME} ({alias!r}: use lower case, as www.example.com)")
+            yield ConfigError(
+                "InvalidArgument",
+                f"{BAD_CNAME} ({alias!r} is not a valid alternate domain name: use lower-case DNS names such as "
+                "www.example.com, or a wildcard such as *.example.com)",
+            )
     if len(alias_list) > quotas.aliases:
         yield ConfigError(
             "TooManyDistributionCNAMEs",

@@ -1,14 +1,20 @@
-"""What a viewer gets: the 301 / 403 / forward decision of a CloudFront edge.
+"""What a viewer gets: the 301 / 307 / 403 / forward decision of a CloudFront edge.
 
-This is where the reference page's table lives:
+The reference page (2016) said HTTP DELETE/OPTIONS/PATCH/POST/PUT under
+Redirect HTTP to HTTPS get 403. A later revision of the same page
+(Developer Guide, "Require HTTPS for communication between viewers and
+CloudFront") says CloudFront answers them with 307 (Temporary Redirect) to the
+HTTPS URL when the request is HTTP/1.1 or later, and 403 only below HTTP/1.1.
+CloudFront behaves as the later revision says, so this table is today's:
 
-| policy             | HTTPS  | HTTP GET/HEAD | HTTP DELETE/OPTIONS/PATCH/POST/PUT |
-|--------------------|--------|---------------|------------------------------------|
-| allow-all          | served | served        | served                             |
-| redirect-to-https  | served | 301 to HTTPS  | 403                                |
-| https-only         | served | 403           | 403                                |
+| policy             | HTTPS  | HTTP GET/HEAD | HTTP/1.1+ DELETE/OPTIONS/PATCH/POST/PUT | HTTP/1.0 ones |
+|--------------------|--------|---------------|-----------------------------------------|---------------|
+| allow-all          | served | served        | served                                  | served        |
+| redirect-to-https  | served | 301 to HTTPS  | 307 to HTTPS                            | 403           |
+| https-only         | served | 403           | 403                                     | 403           |
 
 "Served" still needs the method in the behavior's AllowedMethods (403 otherwise).
+The HTTP version is an input: "1.0", "1.1", "2", "3" (or "HTTP/1.1"…), 1.1 by default.
 """
 
 from dataclasses import dataclass, field
@@ -17,8 +23,24 @@ from urllib.parse import urlsplit
 from . import config as cfg
 from . import patterns
 
-REDIRECTABLE_METHODS = frozenset({"GET", "HEAD"})
+REDIRECTABLE_METHODS = frozenset({"GET", "HEAD"})  # 301 (Moved Permanently)
 METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE")
+REDIRECT_STATUSES = frozenset({301, 307})
+DEFAULT_HTTP_VERSION = "1.1"
+
+
+def http_version_number(version) -> str:
+    """``"HTTP/1.1"``, ``"1.1"``, ``"http/2"``, ``"2.0"`` … as ``"1.1"`` or ``"2"``; ValueError otherwise."""
+    text = str(version or DEFAULT_HTTP_VERSION).strip().upper().removeprefix("HTTP/")
+    text = {"2.0": "2", "3.0": "3"}.get(text, text)
+    if text not in ("0.9", "1.0", "1.1", "2", "3"):
+        raise ValueError(f"{version!r} is not an HTTP version (use 1.0, 1.1, 2 or 3)")
+    return text
+
+
+def below_http_1_1(version) -> bool:
+    """True for HTTP/1.0 and HTTP/0.9: viewers CloudFront cannot send a 307 to (they get 403)."""
+    return http_version_number(version) in ("0.9", "1.0")
 
 
 @dataclass(frozen=True)
@@ -31,10 +53,11 @@ class Decision:
     viewer_protocol_policy: str | None
     reason: str
     tried: list = field(default_factory=list)  # patterns tried in order, the winner last
+    http_version: str = DEFAULT_HTTP_VERSION
 
     @property
     def outcome(self):
-        if self.status == 301:
+        if self.status in REDIRECT_STATUSES:
             return "redirect"
         if self.status == 403:
             return "forbidden"
@@ -51,6 +74,7 @@ class Decision:
             "outcome": self.outcome,
             "reason": self.reason,
             "patterns_tried": list(self.tried),
+            "http_version": self.http_version,
         }
 
 
@@ -71,10 +95,15 @@ def https_url(host, path, query="", https_port=None):
     return f"https://{netloc}{path}" + (f"?{query}" if query else "")
 
 
-def apply_policy(policy, allowed, method, scheme):
-    """The reference table for one behavior: (status, why); ``why`` names the rule that applied."""
+def apply_policy(policy, allowed, method, scheme, http_version=DEFAULT_HTTP_VERSION):
+    """Today's table for one behavior: (status, why); ``why`` names the rule that applied.
+
+    ``method`` upper case, ``scheme`` lower case; ``http_version`` as ``http_version_number`` reads it.
+    """
     if scheme == "http" and policy == "redirect-to-https":
-        return (301, "redirect") if method in REDIRECTABLE_METHODS else (403, "not-redirected")
+        if method in REDIRECTABLE_METHODS:
+            return 301, "redirect"
+        return (403, "not-redirected") if below_http_1_1(http_version) else (307, "temporary-redirect")
     if scheme == "http" and policy == "https-only":
         return 403, "https-only"
     if method not in allowed:
@@ -82,12 +111,21 @@ def apply_policy(policy, allowed, method, scheme):
     return 200, "served"
 
 
-def _reason(why, policy, method, scheme, allowed_methods, target_origin_id):
+def _reason(why, policy, method, scheme, allowed_methods, target_origin_id, http_version=DEFAULT_HTTP_VERSION):
     label = cfg.POLICY_LABELS.get(policy, policy)
+    version = http_version_number(http_version)
     if why == "redirect":
         return f"{label}: HTTP {method} is redirected to the HTTPS URL (301 Moved Permanently)."
+    if why == "temporary-redirect":
+        return (
+            f"{label}: HTTP/{version} {method} is redirected to the HTTPS URL with 307 (Temporary Redirect), "
+            "which keeps the method and body; the request has already crossed the network unencrypted."
+        )
     if why == "not-redirected":
-        return f"{label}: CloudFront does not redirect HTTP {method}; it answers 403 Forbidden."
+        return (
+            f"{label}: HTTP/{version} {method} gets 403 Forbidden; CloudFront redirects {method} (307) only for "
+            "HTTP/1.1 and later."
+        )
     if why == "https-only":
         return f"{label}: HTTP requests get 403 Forbidden and not the object."
     if why == "method":
@@ -96,26 +134,29 @@ def _reason(why, policy, method, scheme, allowed_methods, target_origin_id):
     return f"{label}: {scheme.upper()} {method} is served from origin {target_origin_id!r}."
 
 
-def _decision(behavior, tried, method, scheme, host, path, query, https_port):
+def _decision(behavior, tried, request, host, path, query, https_port):
+    method, scheme, version = request
     policy = behavior.viewer_protocol_policy
     allowed = behavior.allowed_methods
-    status, why = apply_policy(policy, allowed, method, scheme)
+    status, why = apply_policy(policy, allowed, method, scheme, version)
     return Decision(
         status=status,
-        location=https_url(host, path, query, https_port) if status == 301 else None,
+        location=https_url(host, path, query, https_port) if status in REDIRECT_STATUSES else None,
         path_pattern=behavior.path_pattern,
         precedence=behavior.precedence,
         target_origin_id=behavior.target_origin_id,
         viewer_protocol_policy=policy,
-        reason=_reason(why, policy, method, scheme, allowed, behavior.target_origin_id),
+        reason=_reason(why, policy, method, scheme, allowed, behavior.target_origin_id, version),
         tried=tried,
+        http_version=version,
     )
 
 
-def decide(config, method, scheme, host, path, query="", https_port=None):
-    """The edge's answer to ``METHOD scheme://host/path?query`` under ``config``."""
+def decide(config, method, scheme, host, path, query="", https_port=None, http_version=DEFAULT_HTTP_VERSION):
+    """The edge's answer to ``METHOD scheme://host/path?query`` over ``http_version`` under ``config``."""
     behavior, tried = match(config, path)
-    return _decision(behavior, tried, method.upper(), scheme.lower(), host, path, query, https_port)
+    request = (method.upper(), scheme.lower(), http_version_number(http_version))
+    return _decision(behavior, tried, request, host, path, query, https_port)
 
 
 _DECISION_FIELDS = (
@@ -127,6 +168,7 @@ _DECISION_FIELDS = (
     "viewer_protocol_policy",
     "reason",
     "tried",
+    "http_version",
 )
 
 
@@ -165,12 +207,12 @@ class CompiledConfig:
         found = self._fullmatch(path)
         return found.lastindex - 1 if found is not None else self._default
 
-    def verdict(self, method, scheme, path):
+    def verdict(self, method, scheme, path, http_version=DEFAULT_HTTP_VERSION):
         """(status, behavior index) for an upper-case method, lower-case scheme and a bare path:
         the edge's hot path, without building a Decision."""
         index = self.behavior_index(path)
         policy, allowed = self.rules[index]
-        return apply_policy(policy, allowed, method, scheme)[0], index
+        return apply_policy(policy, allowed, method, scheme, http_version)[0], index
 
     def match(self, path):
         """Like the module-level ``match``: the behavior and the patterns tried, winner last."""
@@ -178,33 +220,42 @@ class CompiledConfig:
         index = self.behavior_index(path)
         return self.behaviors[index], self._patterns[: index + 1]
 
-    def decide(self, method, scheme, host, path, query="", https_port=None):
-        method, scheme = method.upper(), scheme.lower()
+    def decide(self, method, scheme, host, path, query="", https_port=None, http_version=DEFAULT_HTTP_VERSION):
+        """Exactly what the module-level ``decide`` returns for the same request."""
+        method, scheme, version = method.upper(), scheme.lower(), http_version_number(http_version)
         index = self.behavior_index(path.split("?", 1)[0].split("#", 1)[0] or "/")
         policy, allowed = self.rules[index]
-        status, why = apply_policy(policy, allowed, method, scheme)
+        status, why = apply_policy(policy, allowed, method, scheme, version)
         behavior = self.behaviors[index]
-        key = (index, why, method, scheme)
+        key = (index, why, method, scheme, version)
         reason = self._reasons.get(key)
         if reason is None:
             reason = self._reasons[key] = _reason(
-                why, policy, method, scheme, behavior.allowed_methods, behavior.target_origin_id
+                why, policy, method, scheme, behavior.allowed_methods, behavior.target_origin_id, version
             )
         return _fast_decision(
             status,
-            https_url(host, path, query, https_port) if status == 301 else None,
+            https_url(host, path, query, https_port) if status in REDIRECT_STATUSES else None,
             behavior.path_pattern,
             index,
             behavior.target_origin_id,
             policy,
             reason,
             self._patterns[: index + 1],
+            version,
         )
 
 
-def decide_url(config, method, url, https_port=None):
+def decide_url(config, method, url, https_port=None, http_version=DEFAULT_HTTP_VERSION):
     """``decide`` for a full URL such as ``http://d111111abcdef8.cloudfront.net/images/a.jpg?x=1``."""
     parts = urlsplit(url)
     return decide(
-        config, method, parts.scheme or "http", parts.hostname or "", parts.path or "/", parts.query, https_port
+        config,
+        method,
+        parts.scheme or "http",
+        parts.hostname or "",
+        parts.path or "/",
+        parts.query,
+        https_port,
+        http_version,
     )
