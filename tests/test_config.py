@@ -232,6 +232,8 @@ class TestValidate:
             pytest.param(_set(["ViewerCertificate", "MinimumProtocolVersion"], "TLSv1.2_2025"), id="TLSv1.2_2025"),
             pytest.param(_set(["HttpVersion"], "http2and3"), id="http2and3"),
             pytest.param(_set(["SomeFutureField"], {"Deep": [1]}), id="a member the model does not know"),
+            pytest.param(_set(["Origins", "Items", 0, "OriginPath"], "/static/v2"), id="origin path"),
+            pytest.param(_set(["Origins", "Items", 0, "DomainName"], "localhost"), id="the sandbox's local origin"),
             pytest.param(_set(["Comment"], "x" * 128), id="comment of 128"),
             pytest.param(_set(["Comment"], ""), id="empty comment"),
             pytest.param(_behavior("images/*.jpg"), id="pattern without leading slash"),
@@ -315,6 +317,16 @@ class TestValidate:
                 lambda c: c.update(Staging=True, HttpVersion="http2and3"), "InvalidArgument", id="staging with HTTP/3"
             ),
             pytest.param(_oac_and_oai(), "IllegalOriginAccessConfiguration", id="OAC and OAI"),
+            pytest.param(
+                _set(["Origins", "Items", 0, "DomainName"], "origin_hostname"), "InvalidArgument", id="no domain"
+            ),
+            pytest.param(
+                _set(["Origins", "Items", 0, "DomainName"], "a.example.com:8080"), "InvalidArgument", id="port"
+            ),
+            pytest.param(
+                _set(["Origins", "Items", 0, "OriginPath"], "origin_path"), "InvalidArgument", id="path w/o /"
+            ),
+            pytest.param(_set(["Origins", "Items", 0, "OriginPath"], "/static/"), "InvalidArgument", id="path ends /"),
             pytest.param(
                 _behavior("/api/*", AllowedMethods=methods(["GET", "POST"])), "InvalidArgument", id="GET POST"
             ),

@@ -24,9 +24,10 @@ from . import defaults, hosts, patterns, shadowing
 ERROR, WARNING, INFO = "error", "warning", "info"
 
 # Methods that carry a body or change state. Under Redirect HTTP to HTTPS, CloudFront
-# answers them over HTTP/1.1+ with 307 to the HTTPS URL (over HTTP/1.0 with 403): by then
-# the request, body included, has crossed the network unencrypted (cloudfront-facts.md).
-WRITE_METHODS = ("DELETE", "OPTIONS", "PATCH", "POST", "PUT")
+# answers them (and OPTIONS) over HTTP/1.1+ with 307 to the HTTPS URL, over HTTP/1.0 with 403:
+# by then the request, body included, has crossed the network unencrypted (cloudfront-facts.md).
+# OPTIONS is no write: a GET/HEAD/OPTIONS behavior (CORS) gets no finding.
+WRITE_METHODS = ("DELETE", "PATCH", "POST", "PUT")
 WEAK_ORIGIN_PROTOCOLS = cfg.ORIGIN_SSL_PROTOCOLS[: cfg.ORIGIN_SSL_PROTOCOLS.index("TLSv1.2")]
 # MinimumProtocolVersion values (viewer security policies), weakest first, from botocore's model.
 VIEWER_TLS_POLICIES = cfg.VIEWER_TLS_POLICIES

@@ -33,6 +33,27 @@ BAD_CERTIFICATE = (
 _LABEL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
+def origin_domain_error(domain) -> str | None:
+    """Why CloudFront refuses an origin's DomainName, or None; its own wording (laurilehmijoki/s3_website#83,
+    aws/aws-cdk#25110)."""
+    if ":" in domain:
+        return "The parameter origin name cannot contain a colon."
+    labels = domain.lower().rstrip(".").split(".")
+    if labels == ["localhost"]:
+        return None  # CloudFront would refuse it; the sandbox edge serves local origins by that name (README)
+    if len(labels) < 2 or any(not 0 < len(label) <= 63 or not set(label) <= _LABEL for label in labels):
+        return "The parameter origin name must be a domain name."
+    return None
+
+
+def origin_path_error(path) -> str | None:
+    """Why CloudFront refuses an OriginPath, or None: "The path should start with a forward slash (/) but
+    shouldn't end with one" (Developer Guide, "Origin path"); CloudFront's wording is not recorded."""
+    if path and (not path.startswith("/") or path.endswith("/")):
+        return f"The parameter origin path {path!r} must begin with a slash (/) and must not end with one."
+    return None
+
+
 def _items(container):
     return (container or {}).get("Items") or [] if isinstance(container, dict) else []
 
@@ -78,6 +99,10 @@ def _origins(config, quotas):
     for origin in origin_list:
         if not origin.get("Id") or not origin.get("DomainName"):
             yield ConfigError("InvalidArgument", "Every origin needs an Id and a DomainName.")
+            continue
+        problem = origin_domain_error(origin["DomainName"]) or origin_path_error(origin.get("OriginPath"))
+        if problem:
+            yield ConfigError("InvalidArgument", f"{problem} (origin {origin['Id']!r})")
         oai = (origin.get("S3OriginConfig") or {}).get("OriginAccessIdentity")
         if oai and origin.get("OriginAccessControlId"):
             # The model's description of IllegalOriginAccessConfiguration.
@@ -132,10 +157,9 @@ def _behavior(label, data, targets):
             "The parameter ForwardedValues cannot be used when a cache policy is associated to the cache behavior.",
         )
     if not data.get("CachePolicyId") and data.get("ForwardedValues") is None:
-        # The model: "A CacheBehavior must include either a CachePolicyId or ForwardedValues."
-        yield ConfigError(
-            "InvalidArgument", f"The {label} needs either a CachePolicyId or ForwardedValues (legacy cache settings)."
-        )
+        # The model: "A CacheBehavior must include either a CachePolicyId or ForwardedValues"; the answer's
+        # wording is recorded in cloudposse/terraform-aws-cloudfront-s3-cdn#252.
+        yield ConfigError("InvalidArgument", f"The parameter ForwardedValues is required. ({label})")
 
 
 METHOD_SETS = (
