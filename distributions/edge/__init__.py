@@ -95,33 +95,13 @@ def trace_request(method, url, http_version="HTTP/1.1", https_port=None):
     ``billing`` and ``notes``. Raises EdgeError for a URL or method that is not a
     request at all. Nothing is counted as usage.
     """
-    from .certificates import covers, find_certificate
     from .index import EdgeDistribution
 
     parts = _check(method, url, http_version)
     method = method.upper()
     scheme = parts.scheme
     host = parts.hostname.lower()
-    result = {
-        "method": method,
-        "url": url,
-        "http_version": http_version,
-        "scheme": scheme,
-        "host": host,
-        "path": parts.path or "/",
-        "query": parts.query,
-        "distribution_id": None,
-        "status": 403,
-        "location": None,
-        "outcome": "forbidden",
-        "path_pattern": None,
-        "reason": "",
-        "trace": [],
-        "decision": None,
-        "tls": None,
-        "billing": None,
-        "notes": [],
-    }
+    result = _unanswered(method, url, http_version, parts)
     try:
         row = _deployed_row(host)
     except EdgeError as exc:
@@ -130,37 +110,10 @@ def trace_request(method, url, http_version="HTTP/1.1", https_port=None):
     distribution = EdgeDistribution.build(row.id, row.domain_name, row.deployed_config)
     result["distribution_id"] = row.id
     if scheme == "https":
-        if host == distribution.domain_name or distribution.certificate_ref is None:
-            tls = {
-                "certificate": "*.cloudfront.net (default CloudFront certificate)",
-                "covers_host": covers(["*.cloudfront.net"], host),
-            }
-        else:
-            certificate = find_certificate(distribution.certificate_ref)
-            if certificate is None:
-                tls = {
-                    "certificate": distribution.certificate_ref,
-                    "covers_host": False,
-                    "error": "The sandbox holds no certificate with this ARN or ID, so the edge has none "
-                    "to present for this alias: the TLS handshake fails.",
-                }
-            else:
-                tls = {
-                    "certificate": certificate.arn,
-                    "domain_names": list(certificate.domain_names),
-                    "source": certificate.source,
-                    "covers_host": certificate.covers(host),
-                }
-        if not tls["covers_host"]:
-            tls.setdefault(
-                "error",
-                f"The certificate does not cover {host}: the viewer's TLS handshake fails "
-                "(wildcards cover one label only).",
-            )
-            tls["handshake"] = "fails"
+        tls = _tls(distribution, host)
+        if tls["handshake"] == "fails":
             result.update(status=None, outcome="tls-handshake-failure", tls=tls, reason=tls["error"])
             return result
-        tls["handshake"] = "ok"
         result["tls"] = tls
     if not distribution.enabled:
         result["reason"] = disabled_reason(row.id)
@@ -183,6 +136,64 @@ def trace_request(method, url, http_version="HTTP/1.1", https_port=None):
     result["billing"] = _billing(decision.status, scheme.upper())
     result["notes"] += _redirect_notes(decision, scheme, method)
     return result
+
+
+def _unanswered(method, url, http_version, parts):
+    """A trace before any distribution answered: 403, as for a host no distribution serves."""
+    return {
+        "method": method,
+        "url": url,
+        "http_version": http_version,
+        "scheme": parts.scheme,
+        "host": parts.hostname.lower(),
+        "path": parts.path or "/",
+        "query": parts.query,
+        "distribution_id": None,
+        "status": 403,
+        "location": None,
+        "outcome": "forbidden",
+        "path_pattern": None,
+        "reason": "",
+        "trace": [],
+        "decision": None,
+        "tls": None,
+        "billing": None,
+        "notes": [],
+    }
+
+
+def _tls(distribution, host):
+    """The certificate a viewer asking for ``host`` over HTTPS is shown, and whether the handshake succeeds."""
+    from .certificates import covers, find_certificate
+
+    if host == distribution.domain_name or distribution.certificate_ref is None:
+        tls = {
+            "certificate": "*.cloudfront.net (default CloudFront certificate)",
+            "covers_host": covers(["*.cloudfront.net"], host),
+        }
+    else:
+        certificate = find_certificate(distribution.certificate_ref)
+        if certificate is None:
+            tls = {
+                "certificate": distribution.certificate_ref,
+                "covers_host": False,
+                "error": "The sandbox holds no certificate with this ARN or ID, so the edge has none "
+                "to present for this alias: the TLS handshake fails.",
+            }
+        else:
+            tls = {
+                "certificate": certificate.arn,
+                "domain_names": list(certificate.domain_names),
+                "source": certificate.source,
+                "covers_host": certificate.covers(host),
+            }
+    if not tls["covers_host"]:
+        tls.setdefault(
+            "error",
+            f"The certificate does not cover {host}: the viewer's TLS handshake fails (wildcards cover one label only).",
+        )
+    tls["handshake"] = "ok" if tls["covers_host"] else "fails"
+    return tls
 
 
 def _billing(status, protocol):
