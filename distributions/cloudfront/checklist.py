@@ -47,11 +47,12 @@ class Finding:
     alias: str | None = None  # the alternate domain name, for alias-not-covered
 
     @property
-    def key(self):
+    def key(self) -> tuple:
         """What identifies the finding across two versions of a config (messages may change)."""
         return (self.code, self.path_pattern, self.origin_id, self.alias)
 
-    def as_dict(self):
+    def as_dict(self) -> dict:
+        """The finding as JSON: what ``check_distribution --format json`` prints."""
         return asdict(self)
 
 
@@ -200,7 +201,7 @@ def _origin_findings(config):
     return result
 
 
-def uses_default_certificate(config):
+def uses_default_certificate(config: dict) -> bool:
     """True when viewers get the *.cloudfront.net certificate (also when none is configured)."""
     certificate = config.get("ViewerCertificate") or {}
     if certificate.get("CloudFrontDefaultCertificate"):
@@ -257,7 +258,7 @@ def _certificate_findings(config, certificate_names):
     return result
 
 
-def check(config, certificate_names=None):
+def check(config: dict, certificate_names: list | None = None) -> list[Finding]:
     """The checklist's findings for a DistributionConfig dict, in a stable order.
 
     Behavior findings come first, in evaluation order (the default last), then
@@ -278,7 +279,7 @@ def check(config, certificate_names=None):
     return result
 
 
-def shape_error(config):
+def shape_error(config) -> str | None:
     """Why ``config`` cannot be read as a DistributionConfig, or None when it can."""
     if not isinstance(config, dict):
         return "a DistributionConfig must be a JSON object"
@@ -297,7 +298,7 @@ def shape_error(config):
     return None
 
 
-def diff_findings(before, after):
+def diff_findings(before: list[Finding], after: list[Finding]) -> tuple[list, list]:
     """Findings ``after`` adds and findings it removes compared with ``before``: (added, removed).
 
     Findings are compared by code and subject (path pattern, origin, alias), so a

@@ -56,26 +56,29 @@ class Behavior:
     data: dict
 
     @property
-    def viewer_protocol_policy(self):
+    def viewer_protocol_policy(self) -> str | None:
+        """allow-all, redirect-to-https or https-only (None when the config lacks it)."""
         return self.data.get("ViewerProtocolPolicy")
 
     @property
-    def target_origin_id(self):
+    def target_origin_id(self) -> str | None:
+        """The origin or origin group this behavior routes to."""
         return self.data.get("TargetOriginId")
 
     @property
-    def allowed_methods(self):
+    def allowed_methods(self) -> list[str]:
+        """The methods CloudFront serves for this behavior (GET and HEAD when the config names none)."""
         return list(self.data.get("AllowedMethods", {}).get("Items", ["GET", "HEAD"]))
 
 
-def items(container):
+def items(container: dict | None) -> list:
     """The ``Items`` of a ``{"Quantity": n, "Items": [...]}`` list, [] when absent."""
     if not container:
         return []
     return container.get("Items") or []
 
 
-def behaviors(config):
+def behaviors(config: dict) -> list[Behavior]:
     """Every cache behavior in the order CloudFront evaluates them, default last."""
     result = [
         Behavior(i, b.get("PathPattern", ""), False, b) for i, b in enumerate(items(config.get("CacheBehaviors")))
@@ -84,7 +87,7 @@ def behaviors(config):
     return result
 
 
-def find_behavior(config, path_pattern):
+def find_behavior(config: dict, path_pattern: str) -> Behavior | None:
     """The behavior whose pattern is written ``path_pattern``; ``*`` is the default."""
     if path_pattern == patterns.DEFAULT_PATTERN:
         return behaviors(config)[-1]
@@ -94,24 +97,27 @@ def find_behavior(config, path_pattern):
     return None
 
 
-def origins(config):
+def origins(config: dict) -> list[dict]:
+    """The config's origins, in order."""
     return items(config.get("Origins"))
 
 
-def find_origin(config, origin_id):
+def find_origin(config: dict, origin_id: str | None) -> dict | None:
+    """The origin whose Id is ``origin_id`` (not an origin group), or None."""
     for origin in origins(config):
         if origin.get("Id") == origin_id:
             return origin
     return None
 
 
-def origin_type(origin):
+def origin_type(origin: dict) -> str:
+    """``S3`` for an S3 REST origin, ``Custom`` otherwise (custom origins, S3 website endpoints)."""
     if "S3OriginConfig" in origin and "CustomOriginConfig" not in origin:
         return "S3"
     return "Custom"
 
 
-def origin_protocol_policy(origin):
+def origin_protocol_policy(origin: dict) -> str | None:
     """How CloudFront reaches the origin: http-only, match-viewer or https-only."""
     custom = origin.get("CustomOriginConfig")
     if custom:
@@ -120,16 +126,17 @@ def origin_protocol_policy(origin):
     return "match-viewer" if origin_type(origin) == "S3" else None
 
 
-def aliases(config):
+def aliases(config: dict) -> list[str]:
+    """The alternate domain names, as written in the config."""
     return list(items(config.get("Aliases")))
 
 
-def requires_https(config):
+def requires_https(config: dict) -> bool:
     """True when no behavior, default included, lets viewers use plain HTTP."""
     return all(b.viewer_protocol_policy != "allow-all" for b in behaviors(config))
 
 
-def set_viewer_protocol_policy(config, path_patterns, policy):
+def set_viewer_protocol_policy(config: dict, path_patterns: list[str], policy: str) -> dict:
     """A copy of ``config`` with only the named behaviors' ViewerProtocolPolicy changed.
 
     Raises ConfigError: ``InvalidArgument`` for an unknown policy,
@@ -153,7 +160,7 @@ def set_viewer_protocol_policy(config, path_patterns, policy):
     return edited
 
 
-def validate(config, quotas: Quotas = DEFAULT_QUOTAS, certificate_names=None) -> None:
+def validate(config: dict, quotas: Quotas = DEFAULT_QUOTAS, certificate_names: list | None = None) -> None:
     """Raise ConfigError with CloudFront's code when CloudFront would refuse ``config``.
 
     The rules themselves live in ``rules.py``; ``problems`` lists all of them at once.
@@ -161,7 +168,7 @@ def validate(config, quotas: Quotas = DEFAULT_QUOTAS, certificate_names=None) ->
     rules.validate(config, quotas, certificate_names)
 
 
-def problems(config, quotas: Quotas = DEFAULT_QUOTAS, certificate_names=None) -> list:
+def problems(config: dict, quotas: Quotas = DEFAULT_QUOTAS, certificate_names: list | None = None) -> list:
     """Every ConfigError CloudFront's rules find in ``config`` (empty when it would accept it).
 
     In AWS mode these are the console's own opinion, shown as warnings: AWS
@@ -170,7 +177,7 @@ def problems(config, quotas: Quotas = DEFAULT_QUOTAS, certificate_names=None) ->
     return list(rules.problems(config, quotas, certificate_names))
 
 
-def diff(old, new, path=""):
+def diff(old, new, path: str = "") -> list[tuple]:
     """Leaf-level differences between two JSON values, as (path, old, new) tuples."""
     if isinstance(old, dict) and isinstance(new, dict):
         changes = []
@@ -190,7 +197,7 @@ def diff(old, new, path=""):
 _MISSING = object()
 
 
-def reorder(config, path_patterns):
+def reorder(config: dict, path_patterns: list[str]) -> dict:
     """A copy of ``config`` whose cache behaviors are evaluated in the order ``path_patterns`` gives.
 
     ``path_patterns`` must name every non-default behavior exactly once (the
@@ -208,7 +215,7 @@ def reorder(config, path_patterns):
     return edited
 
 
-def set_origin_protocol(config, origin_id, protocol_policy, minimum_ssl_protocol):
+def set_origin_protocol(config: dict, origin_id: str, protocol_policy: str, minimum_ssl_protocol: str) -> dict:
     """A copy of ``config`` with one custom origin's protocol policy and minimum SSL protocol changed."""
     if protocol_policy not in ORIGIN_PROTOCOL_POLICIES:
         raise ConfigError("InvalidArgument", f"Unknown origin protocol policy {protocol_policy!r}.")
@@ -229,7 +236,7 @@ def set_origin_protocol(config, origin_id, protocol_policy, minimum_ssl_protocol
     return edited
 
 
-def minimum_ssl_protocol(origin):
+def minimum_ssl_protocol(origin: dict) -> str | None:
     """The weakest protocol a custom origin accepts, as the console's "Minimum origin SSL protocol"."""
     enabled = items((origin.get("CustomOriginConfig") or {}).get("OriginSslProtocols"))
     for protocol in ORIGIN_SSL_PROTOCOLS:
@@ -279,7 +286,7 @@ def set_viewer_certificate(
     return edited
 
 
-def certificate_reference(config):
+def certificate_reference(config: dict) -> str | None:
     """The ACM ARN or IAM ID of the config's custom certificate, or None for the default one."""
     certificate = config.get("ViewerCertificate") or {}
     return certificate.get("ACMCertificateArn") or certificate.get("IAMCertificateId") or None

@@ -49,7 +49,7 @@ def specificity(alias: str) -> tuple:
     return (not alias.startswith("*."), alias.count("."), len(alias))
 
 
-def best_alias(aliases, host: str) -> str | None:
+def best_alias(aliases: list[str], host: str) -> str | None:
     """The most specific of ``aliases`` that ``host`` reaches, or None."""
     matching = [a for a in aliases if alias_matches(a, host)]
     return max(matching, key=specificity) if matching else None

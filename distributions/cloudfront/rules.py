@@ -11,6 +11,8 @@ Messages quote CloudFront's where a public source recorded them (cited next to
 each); the others are written in the same style.
 """
 
+from collections.abc import Iterator
+
 from . import hosts, patterns, service_model
 from .errors import ConfigError
 from .quotas import DEFAULT, Quotas
@@ -33,7 +35,7 @@ BAD_CERTIFICATE = (
 _LABEL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
-def origin_domain_error(domain) -> str | None:
+def origin_domain_error(domain: str) -> str | None:
     """Why CloudFront refuses an origin's DomainName, or None; its own wording (laurilehmijoki/s3_website#83,
     aws/aws-cdk#25110)."""
     if ":" in domain:
@@ -46,7 +48,7 @@ def origin_domain_error(domain) -> str | None:
     return None
 
 
-def origin_path_error(path) -> str | None:
+def origin_path_error(path: str | None) -> str | None:
     """Why CloudFront refuses an OriginPath, or None: "The path should start with a forward slash (/) but
     shouldn't end with one" (Developer Guide, "Origin path"); CloudFront's wording is not recorded."""
     if path and (not path.startswith("/") or path.endswith("/")):
@@ -198,7 +200,7 @@ def _all_behaviors(config, quotas):
         yield from _behavior(label, data, targets)
 
 
-def alias_error(alias) -> str | None:
+def alias_error(alias: object) -> str | None:
     """Why CloudFront refuses an alternate domain name, or None.
 
     Lower-case DNS labels, optionally behind one leading ``*.`` (Developer Guide,
@@ -269,7 +271,7 @@ def _distribution(config):
         )
 
 
-def problems(config, quotas: Quotas = DEFAULT, certificate_names=None):
+def problems(config: dict, quotas: Quotas = DEFAULT, certificate_names: list | None = None) -> Iterator[ConfigError]:
     """Every rule ``config`` breaks, as ConfigErrors, in the order CloudFront checks them.
 
     ``certificate_names``: the names the custom certificate covers, when known
@@ -295,7 +297,7 @@ def problems(config, quotas: Quotas = DEFAULT, certificate_names=None):
     yield from _certificate(config)
 
 
-def validate(config, quotas: Quotas = DEFAULT, certificate_names=None) -> None:
+def validate(config: dict, quotas: Quotas = DEFAULT, certificate_names: list | None = None) -> None:
     """Raise the ConfigError CloudFront would answer with, or return when it would accept ``config``."""
     for problem in problems(config, quotas, certificate_names):
         raise problem

@@ -18,17 +18,18 @@ import re
 from functools import lru_cache
 
 import botocore.session
+from botocore.model import ServiceModel, Shape
 
 API_VERSION = "2020-05-31"
 
 
 @lru_cache(maxsize=1)
-def model():
+def model() -> ServiceModel:
     """botocore's CloudFront service model (loaded once; about 30 ms)."""
     return botocore.session.get_session().get_service_model("cloudfront", api_version=API_VERSION)
 
 
-def shape(name: str):
+def shape(name: str) -> Shape:
     """The model's shape called ``name`` (``"DistributionConfig"``, ``"ViewerCertificate"``…)."""
     return model().shape_for(name)
 
@@ -156,7 +157,7 @@ def _walk(value, node, where, errors):
         errors += _scalar_errors(value, node, where)
 
 
-def shape_errors(config, shape_name: str = "DistributionConfig") -> list[str]:
+def shape_errors(config: object, shape_name: str = "DistributionConfig") -> list[str]:
     """What CloudFront's request validation says about ``config``, one message per violation.
 
     Checks types, required members, enumerations, lengths and patterns as the

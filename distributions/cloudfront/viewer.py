@@ -29,7 +29,7 @@ REDIRECT_STATUSES = frozenset({301, 307})
 DEFAULT_HTTP_VERSION = "1.1"
 
 
-def http_version_number(version) -> str:
+def http_version_number(version: str | None) -> str:
     """``"HTTP/1.1"``, ``"1.1"``, ``"http/2"``, ``"2.0"`` … as ``"1.1"`` or ``"2"``; ValueError otherwise."""
     text = str(version or DEFAULT_HTTP_VERSION).strip().upper().removeprefix("HTTP/")
     text = {"2.0": "2", "3.0": "3"}.get(text, text)
@@ -38,7 +38,7 @@ def http_version_number(version) -> str:
     return text
 
 
-def below_http_1_1(version) -> bool:
+def below_http_1_1(version: str | None) -> bool:
     """True for HTTP/1.0 and HTTP/0.9: viewers CloudFront cannot send a 307 to (they get 403)."""
     return http_version_number(version) in ("0.9", "1.0")
 
@@ -56,14 +56,16 @@ class Decision:
     http_version: str = DEFAULT_HTTP_VERSION
 
     @property
-    def outcome(self):
+    def outcome(self) -> str:
+        """redirect (301 or 307), forbidden (403) or served."""
         if self.status in REDIRECT_STATUSES:
             return "redirect"
         if self.status == 403:
             return "forbidden"
         return "served"
 
-    def as_dict(self):
+    def as_dict(self) -> dict:
+        """The decision as JSON: what ``edge_request`` prints."""
         return {
             "status": self.status,
             "location": self.location,
@@ -78,7 +80,7 @@ class Decision:
         }
 
 
-def match(config, path):
+def match(config: dict, path: str) -> tuple:
     """The behavior that serves ``path`` (first match in order, default last) and the patterns tried."""
     path = path.split("?", 1)[0].split("#", 1)[0] or "/"
     tried = []
@@ -89,13 +91,15 @@ def match(config, path):
     raise AssertionError("the default behavior always matches")  # pragma: no cover
 
 
-def https_url(host, path, query="", https_port=None):
+def https_url(host: str, path: str, query: str = "", https_port: int | None = None) -> str:
     """The redirect target: same host, path and query, over HTTPS."""
     netloc = host if https_port in (None, 443) else f"{host}:{https_port}"
     return f"https://{netloc}{path}" + (f"?{query}" if query else "")
 
 
-def apply_policy(policy, allowed, method, scheme, http_version=DEFAULT_HTTP_VERSION):
+def apply_policy(
+    policy: str | None, allowed, method: str, scheme: str, http_version: str = DEFAULT_HTTP_VERSION
+) -> tuple[int, str]:
     """Today's table for one behavior: (status, why); ``why`` names the rule that applied.
 
     ``method`` upper case, ``scheme`` lower case; ``http_version`` as ``http_version_number`` reads it.
@@ -152,7 +156,16 @@ def _decision(behavior, tried, request, host, path, query, https_port):
     )
 
 
-def decide(config, method, scheme, host, path, query="", https_port=None, http_version=DEFAULT_HTTP_VERSION):
+def decide(
+    config: dict,
+    method: str,
+    scheme: str,
+    host: str,
+    path: str,
+    query: str = "",
+    https_port: int | None = None,
+    http_version: str = DEFAULT_HTTP_VERSION,
+) -> Decision:
     """The edge's answer to ``METHOD scheme://host/path?query`` over ``http_version`` under ``config``."""
     behavior, tried = match(config, path)
     request = (method.upper(), scheme.lower(), http_version_number(http_version))
@@ -198,7 +211,7 @@ class CompiledConfig:
         self.rules = [(b.viewer_protocol_policy, frozenset(b.allowed_methods)) for b in self.behaviors]
         self._reasons = {}  # (index, why, method, scheme) -> reason: a handful per behavior
 
-    def behavior_index(self, path):
+    def behavior_index(self, path: str) -> int:
         """Precedence of the behavior serving ``path`` (no query string, fragment or host)."""
         if self._fullmatch is None:
             return self._default
@@ -207,20 +220,29 @@ class CompiledConfig:
         found = self._fullmatch(path)
         return found.lastindex - 1 if found is not None else self._default
 
-    def verdict(self, method, scheme, path, http_version=DEFAULT_HTTP_VERSION):
+    def verdict(self, method: str, scheme: str, path: str, http_version: str = DEFAULT_HTTP_VERSION) -> tuple:
         """(status, behavior index) for an upper-case method, lower-case scheme and a bare path:
         the edge's hot path, without building a Decision."""
         index = self.behavior_index(path)
         policy, allowed = self.rules[index]
         return apply_policy(policy, allowed, method, scheme, http_version)[0], index
 
-    def match(self, path):
+    def match(self, path: str) -> tuple:
         """Like the module-level ``match``: the behavior and the patterns tried, winner last."""
         path = path.split("?", 1)[0].split("#", 1)[0] or "/"
         index = self.behavior_index(path)
         return self.behaviors[index], self._patterns[: index + 1]
 
-    def decide(self, method, scheme, host, path, query="", https_port=None, http_version=DEFAULT_HTTP_VERSION):
+    def decide(
+        self,
+        method: str,
+        scheme: str,
+        host: str,
+        path: str,
+        query: str = "",
+        https_port: int | None = None,
+        http_version: str = DEFAULT_HTTP_VERSION,
+    ) -> Decision:
         """Exactly what the module-level ``decide`` returns for the same request."""
         method, scheme, version = method.upper(), scheme.lower(), http_version_number(http_version)
         index = self.behavior_index(path.split("?", 1)[0].split("#", 1)[0] or "/")
@@ -246,7 +268,9 @@ class CompiledConfig:
         )
 
 
-def decide_url(config, method, url, https_port=None, http_version=DEFAULT_HTTP_VERSION):
+def decide_url(
+    config: dict, method: str, url: str, https_port: int | None = None, http_version: str = DEFAULT_HTTP_VERSION
+) -> Decision:
     """``decide`` for a full URL such as ``http://d111111abcdef8.cloudfront.net/images/a.jpg?x=1``."""
     parts = urlsplit(url)
     return decide(
