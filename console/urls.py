@@ -12,4 +12,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("distributions/", include("distributions.urls")),
+    path("sandbox-api/", include("distributions.api.urls")),
 ]

@@ -7,11 +7,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import access, publish
+from . import access, mirror, pipeline, publish
 from .backends.base import BackendError, get_backend
 from .cloudfront import config as cfg
-from .review import review
-from .views import edit_refused, handles_backend_errors, mirrored, open_edit, render_error, require_view
+from .cloudfront.certificates import certificate_reference
+from .review import REFUSED_BY_CLOUDFRONT
+from .views import edit_refused, handles_backend_errors, mirrored, open_edit, render_error, require_view, respond
 
 
 def _moved(order, move):
@@ -27,51 +28,20 @@ def _moved(order, move):
     return order
 
 
-def _submit_reviewed(
-    request,
-    distribution_id,
-    snapshot,
-    after,
-    change_review,
-    *,
-    action,
-    summary,
-    confirm,
-    done,
-    done_url,
-    unchanged="Nothing changed.",
-    refused="",
-    note="",
-):
-    """The checks every reviewed change shares, then the push (or the change request).
-
-    Returns ``(response, error)``: a response when the change went through or
-    met a conflict, else the message that says why it did not.
-    """
-    if after == snapshot.config:
-        return None, unchanged
-    if refused:
-        return None, refused
-    if request.POST.get("confirm") != "on":
-        return None, confirm
-    if change_review.unacknowledged(request.POST.getlist("acknowledge")):
-        return None, "This change adds checklist errors: acknowledge each one, or change the edit."
-    try:
-        outcome, change = publish.push_or_submit(
-            request.user, distribution_id, snapshot.config, snapshot.etag, after, action=action, summary=summary
-        )
-    except publish.EditConflict as conflict:
-        context = {"distribution": mirrored(distribution_id), "conflict": conflict, "restart_url": request.path}
-        return render(request, "distributions/conflict.html", context, status=409), ""
-    if outcome == "submitted":
-        messages.success(
-            request, f"Change request #{change.pk} submitted: an Approver must approve it before it is pushed."
-        )
-        return redirect("distributions:distribution_history", distribution_id=distribution_id), ""
-    messages.success(request, done)
-    if note:
-        messages.info(request, note)
-    return redirect(done_url), ""
+def _submit(request, distribution_id, snapshot, after, *, action, summary, confirm, unchanged, done, done_url, note=""):
+    """Send the change through the one pipeline; ``(response, "")`` when it went, else ``(None, why not)``."""
+    outcome = pipeline.submit_reviewed(
+        request.user, snapshot, after, action=action, summary=summary,
+        confirmations=[pipeline.Confirmation("confirm", confirm)],
+        confirmed=["confirm"] if request.POST.get("confirm") == "on" else [],
+        acknowledged=request.POST.getlist("acknowledge"),
+    )  # fmt: skip
+    response = respond(
+        request, outcome, distribution_id, done=done, done_url=done_url, restart_url=request.path, note=note
+    )
+    if response:
+        return response, ""
+    return None, unchanged if outcome.status == pipeline.UNCHANGED else " ".join(outcome.errors)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -90,16 +60,15 @@ def behavior_order(request, distribution_id):
     except cfg.ConfigError as exc:
         after, error = snapshot.config, exc.message
     order = [b.path_pattern for b in cfg.behaviors(after) if not b.is_default]
-    change_review = review(snapshot.config, after)
+    change_review = pipeline.review_change(snapshot.config, after)
     acknowledged = data.getlist("acknowledge")
     status = 400 if error else 200
     if request.method == "POST" and not error:
-        response, error = _submit_reviewed(
+        response, error = _submit(
             request,
             distribution_id,
             snapshot,
             after,
-            change_review,
             action="reorder",
             summary="Change precedence: " + ", ".join(order),
             confirm="Confirm that the cache behaviors are listed in the order you want CloudFront to evaluate them in.",
@@ -127,6 +96,27 @@ def behavior_order(request, distribution_id):
     )
 
 
+def _submit_origin(request, distribution_id, snapshot, origin, after, policy, minimum):
+    """The origin edit's push; after HTTP -> HTTPS, offer to invalidate what edges fetched over HTTP."""
+    origin_id = origin["Id"]
+    to_https = policy == "https-only" and cfg.origin_protocol_policy(origin) != "https-only"
+    if to_https:
+        done_url = reverse("distributions:distribution_invalidations", args=[distribution_id]) + "?paths=/*"
+        note = (
+            "CloudFront now fetches from this origin over HTTPS only. Edge locations may still hold objects "
+            "fetched over HTTP, and serve them whatever protocol viewers use: invalidate /* to replace them."
+        )
+    else:
+        done_url, note = reverse("distributions:distribution_origins", args=[distribution_id]), ""
+    return _submit(
+        request, distribution_id, snapshot, after, action="origin",
+        summary=f"Origin {origin_id}: protocol policy {policy}, minimum SSL protocol {minimum}",
+        confirm="Confirm that the cache behaviors route requests to the correct origins.",
+        unchanged="Nothing changed: choose another protocol policy or minimum SSL protocol.",
+        done=f"Origin {origin_id} updated. The change is deploying (In Progress).", done_url=done_url, note=note,
+    )  # fmt: skip
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @handles_backend_errors
 def origin_edit(request, distribution_id, origin_id):
@@ -152,31 +142,11 @@ def origin_edit(request, distribution_id, origin_id):
         after = cfg.set_origin_protocol(snapshot.config, origin_id, policy, minimum)
     except cfg.ConfigError as exc:
         after, error = snapshot.config, exc.message
-    change_review = review(snapshot.config, after)
+    change_review = pipeline.review_change(snapshot.config, after)
     acknowledged = data.getlist("acknowledge")
     status = 400 if error else 200
     if request.method == "POST" and not error:
-        to_https = policy == "https-only" and cfg.origin_protocol_policy(origin) != "https-only"
-        response, error = _submit_reviewed(
-            request,
-            distribution_id,
-            snapshot,
-            after,
-            change_review,
-            action="origin",
-            summary=f"Origin {origin_id}: protocol policy {policy}, minimum SSL protocol {minimum}",
-            confirm="Confirm that the cache behaviors route requests to the correct origins.",
-            unchanged="Nothing changed: choose another protocol policy or minimum SSL protocol.",
-            done=f"Origin {origin_id} updated. The change is deploying (In Progress).",
-            # After HTTP -> HTTPS, offer to invalidate what edges fetched over HTTP.
-            done_url=reverse("distributions:distribution_invalidations", args=[distribution_id]) + "?paths=/*"
-            if to_https
-            else reverse("distributions:distribution_origins", args=[distribution_id]),
-            note="CloudFront now fetches from this origin over HTTPS only. Edge locations may still hold objects "
-            "fetched over HTTP, and serve them whatever protocol viewers use: invalidate /* to replace them."
-            if to_https
-            else "",
-        )
+        response, error = _submit_origin(request, distribution_id, snapshot, origin, after, policy, minimum)
         if response:
             return response
         status = 400
@@ -211,7 +181,7 @@ def distribution_invalidations(request, distribution_id):
             return refused
     else:
         require_view(request, distribution_id)
-    distribution = publish.sync_distribution(distribution_id)
+    distribution = mirror.sync_distribution(distribution_id)
     text = request.POST.get("paths", "") if request.method == "POST" else request.GET.get("paths", "")
     error = ""
     if request.method == "POST":
@@ -247,6 +217,22 @@ def _certificate_choices(backend):
         return [{"id": "", "kind": "acm", "names": None, "label": f"Certificates could not be listed: {exc.message}"}]
 
 
+def _settings_after(config, choices, aliases_text, certificate, method, policy):
+    """``(config after the settings edit, error)``; on an error the config is unchanged."""
+    known = {c["id"] for c in choices if c["id"]}
+    if certificate and certificate not in known and certificate != certificate_reference(config):
+        return config, f"No certificate {certificate!r} is available to this console."
+    kind = "iam" if certificate and not certificate.startswith("arn:") else "acm"
+    try:
+        after = cfg.set_viewer_certificate(
+            config, aliases_text.splitlines(), certificate or None, kind, method, policy if certificate else "TLSv1"
+        )
+        cfg.validate(after)
+    except cfg.ConfigError as exc:
+        return config, exc.message
+    return after, ""
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @handles_backend_errors
 def distribution_settings_edit(request, distribution_id):
@@ -259,49 +245,26 @@ def distribution_settings_edit(request, distribution_id):
     current = snapshot.config.get("ViewerCertificate") or {}
     data = request.POST if request.method == "POST" else request.GET
     aliases_text = data.get("aliases", "\n".join(cfg.aliases(snapshot.config))).replace("\x00", "")[:20000]
-    certificate = data.get("certificate", cfg.certificate_reference(snapshot.config) or "")
+    certificate = data.get("certificate", certificate_reference(snapshot.config) or "")
     method = data.get("ssl_support_method", current.get("SSLSupportMethod") or "sni-only")
     policy = data.get("minimum_protocol_version", current.get("MinimumProtocolVersion") or "TLSv1.2_2021")
-    known = {c["id"]: c for c in choices if c["id"]}
-    error = ""
-    kind = "iam" if certificate and not certificate.startswith("arn:") else "acm"
-    if certificate and certificate not in known and certificate != cfg.certificate_reference(snapshot.config):
-        after, error = snapshot.config, f"No certificate {certificate!r} is available to this console."
-    else:
-        try:
-            after = cfg.set_viewer_certificate(
-                snapshot.config,
-                aliases_text.splitlines(),
-                certificate or None,
-                kind,
-                method,
-                policy if certificate else "TLSv1",
-            )
-            cfg.validate(after)
-        except cfg.ConfigError as exc:
-            after, error = snapshot.config, exc.message
-    names_before = backend.certificate_names(cfg.certificate_reference(snapshot.config))
-    names_after = backend.certificate_names(cfg.certificate_reference(after))
-    change_review = review(snapshot.config, after, names_before, names_after)
-    uncovered = [
-        f for f in change_review.findings_after if f.code in ("alias-not-covered", "default-certificate-with-aliases")
-    ]
+    after, error = _settings_after(snapshot.config, choices, aliases_text, certificate, method, policy)
+    change_review = pipeline.review_change(snapshot.config, after, backend)
+    uncovered = [f for f in change_review.findings_after if f.code in REFUSED_BY_CLOUDFRONT]
     acknowledged = data.getlist("acknowledge")
     status = 400 if error else 200
     if request.method == "POST" and not error:
-        response, error = _submit_reviewed(
+        aliases = ", ".join(cfg.aliases(after)) or "none"
+        response, error = _submit(
             request,
             distribution_id,
             snapshot,
             after,
-            change_review,
             action="certificate",
-            summary="Alternate domain names: "
-            + (", ".join(cfg.aliases(after)) or "none")
-            + "; certificate: "
-            + (cfg.certificate_reference(after) or "default *.cloudfront.net"),
+            summary=f"Alternate domain names: {aliases}; certificate: "
+            + (certificate_reference(after) or "default *.cloudfront.net"),
             confirm="Confirm that you reviewed the alternate domain names and the certificate.",
-            refused="Refused: " + " ".join(f.message for f in uncovered) if uncovered else "",
+            unchanged="Nothing changed: edit the alternate domain names or choose another certificate.",
             done="Settings saved. The change is deploying (In Progress).",
             done_url=reverse("distributions:distribution_general", args=[distribution_id]),
         )
@@ -335,7 +298,7 @@ def distribution_settings_edit(request, distribution_id):
 @require_POST
 def certificate_create(request):
     """Sandbox: create a self-signed certificate, or import one, for alternate domain names."""
-    from .edge.certificates import CertificateError, create_self_signed, import_certificate
+    from .sandbox.certificates import CertificateError, create_self_signed, import_certificate
 
     back = request.POST.get("next", "")
     if not back.startswith("/distributions/"):

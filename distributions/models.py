@@ -13,7 +13,7 @@ from typing import Self
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 
 class ViewerProtocolPolicy(models.TextChoices):
@@ -28,12 +28,12 @@ class DistributionStatus(models.TextChoices):
 
 
 class DistributionQuerySet(models.QuerySet):
-    def with_https_required(self) -> Self:
-        """Annotate ``https_required``: no behavior, default included, allows plain HTTP."""
-        allows_http = CacheBehavior.objects.filter(
-            distribution=OuterRef("pk"), viewer_protocol_policy=ViewerProtocolPolicy.ALLOW_ALL
-        )
-        return self.annotate(https_required=~Exists(allows_http))
+    def requiring_https(self, required=True) -> Self:
+        """Distributions whose every behavior requires HTTPS (or, with ``required=False``, those that allow HTTP).
+
+        Reads the flag the mirror stored when it wrote the row: an index, not a scan of every behavior.
+        """
+        return self.filter(https_required=required)
 
     def search(self, text) -> Self:
         """Distributions whose ID, description, domain name or aliases contain ``text``."""
@@ -69,11 +69,33 @@ class Distribution(models.Model):
     etag = models.CharField(max_length=64, blank=True)
     last_error = models.TextField(blank=True, default="")
     synced_at = models.DateTimeField(auto_now=True)
+    # What the list shows, computed when the mirror writes the row (``mirror.list_fields``), so that
+    # the list page reads one row per distribution and never joins or scans the behaviors.
+    https_required = models.BooleanField(default=False, help_text="Every behavior redirects HTTP or is HTTPS only")
+    behavior_count = models.PositiveIntegerField(default=0, help_text="Cache behaviors, the default included")
+    http_behavior_count = models.PositiveIntegerField(default=0, help_text="Behaviors that allow HTTP (allow-all)")
+    origin_count = models.PositiveIntegerField(default=0)
+    origin_domains = models.JSONField(default=list, blank=True, help_text="The first few origins' domain names")
+    # The start of the last full sync that saw this distribution listed: a sync deletes rows with an
+    # older stamp at its end, without holding every listed ID in memory.
+    listed_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     objects = DistributionQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
+        # One index per filter and sort the list offers, each ending with the ID: the list's
+        # keyset paging orders by (column, id), so a page is an index range, whatever N.
+        indexes = [
+            models.Index(fields=["last_modified", "id"], name="dist_modified_idx"),
+            models.Index(fields=["https_required", "last_modified", "id"], name="dist_https_modified_idx"),
+            models.Index(fields=["https_required", "id"], name="dist_https_idx"),
+            models.Index(fields=["status", "id"], name="dist_status_idx"),
+            models.Index(fields=["enabled", "id"], name="dist_enabled_idx"),
+            models.Index(fields=["comment", "id"], name="dist_comment_idx"),
+            models.Index(fields=["domain_name", "id"], name="dist_domain_idx"),
+            models.Index(fields=["aliases_text", "id"], name="dist_aliases_idx"),
+        ]
 
     def __str__(self):
         return self.id
@@ -81,6 +103,11 @@ class Distribution(models.Model):
     @property
     def is_deployed(self):
         return self.status == DistributionStatus.DEPLOYED
+
+    @property
+    def allows_http_on_some_behaviors(self):
+        """HTTP and HTTPS on some behaviors only: a state to explain, not a failure (some objects may allow both)."""
+        return 0 < self.http_behavior_count < self.behavior_count
 
     @property
     def certificate_label(self):
@@ -148,53 +175,6 @@ class EditSnapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["distribution_id", "etag"], name="snapshot_per_etag"),
         ]
-
-
-class SimulatedDistribution(models.Model):
-    """The simulator's fake CloudFront control plane: one row per distribution."""
-
-    id = models.CharField(primary_key=True, max_length=14)
-    domain_name = models.CharField(max_length=64, unique=True)
-    config = models.JSONField()
-    etag = models.CharField(max_length=14)
-    status = models.CharField(max_length=16, choices=DistributionStatus.choices)
-    last_modified = models.DateTimeField()
-    # What edge locations serve: the config as of the last completed deployment.
-    deployed_config = models.JSONField(null=True)
-    deploy_ready_at = models.DateTimeField(null=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self):
-        return self.id
-
-    @property
-    def arn(self):
-        return f"arn:aws:cloudfront::{settings.CONSOLE_SIMULATOR_ACCOUNT_ID}:distribution/{self.id}"
-
-
-class SimulatedInvalidation(models.Model):
-    """An invalidation in the simulator's control plane: InProgress, then Completed after the deploy delay."""
-
-    id = models.CharField(primary_key=True, max_length=14)
-    distribution_id = models.CharField(max_length=14, db_index=True)
-    paths = models.JSONField()
-    caller_reference = models.CharField(max_length=128)
-    status = models.CharField(max_length=16)
-    create_time = models.DateTimeField()
-    ready_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-create_time", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["distribution_id", "caller_reference"], name="invalidation_reference_unique"
-            ),
-        ]
-
-    def __str__(self):
-        return self.id
 
 
 # Staff self-service: teams own distributions; every push attempt is recorded.
@@ -329,4 +309,3 @@ class AuditEntry(models.Model):
 
 
 # The sandbox edge's tables (certificates, usage) live with the edge.
-from .edge.models import *  # noqa: E402,F401,F403

@@ -12,6 +12,9 @@ from .cloudfront import config as cfg
 from .cloudfront import patterns, shadowing, viewer
 from .cloudfront.checklist import ERROR, check, diff_findings
 
+# Findings CloudFront itself refuses (InvalidViewerCertificate): no acknowledgement pushes them.
+REFUSED_BY_CLOUDFRONT = frozenset({"alias-not-covered", "default-certificate-with-aliases"})
+
 
 def finding_id(finding):
     """A form-safe identifier of a finding, stable across versions of the config."""
@@ -59,10 +62,20 @@ class Review:
     def errors_added(self):
         return [f for f in self.added if f.severity == ERROR]
 
+    @property
+    def refused(self):
+        """Errors this change adds that CloudFront refuses whatever the user acknowledges."""
+        return [f for f in self.errors_added if f.code in REFUSED_BY_CLOUDFRONT]
+
+    @property
+    def acknowledgeable(self):
+        """Errors this change adds that the user may acknowledge and push anyway."""
+        return [f for f in self.errors_added if f.code not in REFUSED_BY_CLOUDFRONT]
+
     def unacknowledged(self, acknowledged):
         """Errors this change adds that the user has not explicitly acknowledged."""
         acknowledged = set(acknowledged)
-        return [f for f in self.errors_added if finding_id(f) not in acknowledged]
+        return [f for f in self.acknowledgeable if finding_id(f) not in acknowledged]
 
 
 def review(before, after, names_before=None, names_after=None):

@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import access, publish
+from . import access, approvals, mirror, pipeline, publish
 from .cloudfront import config as cfg
 from .models import AuditEntry, AuditOutcome, ChangeRequest, ChangeRequestState
-from .views import handles_backend_errors, mirrored, open_edit, render_error, require_view
+from .views import handles_backend_errors, mirrored, open_edit, render_error, require_view, respond
 
 PAGE_SIZE = 25
 CSV_FIELDS = (
@@ -45,7 +46,7 @@ def _visible_entries(user):
 @handles_backend_errors
 def distribution_history(request, distribution_id):
     require_view(request, distribution_id)
-    distribution = publish.sync_distribution(distribution_id)
+    distribution = mirror.sync_distribution(distribution_id)
     entries = AuditEntry.objects.filter(distribution_id=distribution_id).select_related("change_request")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -168,7 +169,7 @@ def change_request_decide(request, pk):
     decision = request.POST.get("decision")
     try:
         if decision == "approve":
-            change = publish.approve(request.user, change)
+            change = approvals.approve(request.user, change)
             if change.state == ChangeRequestState.APPLIED:
                 messages.success(request, f"Change request #{change.pk} approved and pushed: {change.summary}.")
             elif change.state == ChangeRequestState.DRAFT:
@@ -187,7 +188,7 @@ def change_request_decide(request, pk):
             else:
                 messages.success(request, f"Change request #{change.pk} approved; a worker is pushing it.")
         elif decision == "reject":
-            publish.reject(request.user, change, request.POST.get("reason", ""))
+            approvals.reject(request.user, change, request.POST.get("reason", ""))
             messages.success(request, f"Change request #{change.pk} rejected.")
         else:
             return render_error(request, "Choose Approve or Reject.", 400)
@@ -208,39 +209,35 @@ def history_restore(request, distribution_id, entry_id):
         raise Http404("No such version in this distribution's history.")
     distribution = mirrored(distribution_id)
     target = publish.restorable_config(entry, snapshot.config)
-    changes = cfg.diff(snapshot.config, target)
-    context = {"distribution": distribution, "entry": entry, "snapshot": snapshot, "changes": changes, "error": ""}
-    if request.method == "POST":
-        if request.POST.get("confirm") != "on":
-            context["error"] = "Confirm that you reviewed the changes this restore makes."
-            return render(request, "distributions/history_restore.html", context, status=400)
-        if not changes:
-            context["error"] = "The current configuration already is that version: nothing to restore."
-            return render(request, "distributions/history_restore.html", context, status=400)
-        summary = f"Restore the configuration from before change #{entry.pk} ({entry.summary})"
-        try:
-            if access.approval_required(request.user, distribution_id):
-                change = publish.submit_change(
-                    request.user, distribution_id, snapshot.config, snapshot.etag, target, summary
-                )
-                messages.success(request, f"Change request #{change.pk} submitted for approval.")
-            else:
-                publish.push_config(
-                    distribution_id,
-                    snapshot.config,
-                    snapshot.etag,
-                    target,
-                    action="rollback",
-                    summary=summary,
-                    user=request.user,
-                )
-                messages.success(request, f"Restored: {summary}. The change is deploying (In Progress).")
-        except publish.EditConflict as conflict:
-            return render(
-                request,
-                "distributions/conflict.html",
-                {"distribution": distribution, "conflict": conflict, "restart_url": request.path},
-                status=409,
-            )
-        return redirect("distributions:distribution_history", distribution_id=distribution_id)
-    return render(request, "distributions/history_restore.html", context)
+    acknowledged = request.POST.getlist("acknowledge")
+    context = {
+        "distribution": distribution,
+        "entry": entry,
+        "snapshot": snapshot,
+        "changes": cfg.diff(snapshot.config, target),
+        "review": pipeline.review_change(snapshot.config, target),
+        "acknowledged": acknowledged,
+        "error": "",
+    }
+    if request.method != "POST":
+        return render(request, "distributions/history_restore.html", context)
+    summary = f"Restore the configuration from before change #{entry.pk} ({entry.summary})"
+    outcome = pipeline.submit_reviewed(
+        request.user, snapshot, target, action="rollback", summary=summary,
+        confirmations=[pipeline.Confirmation("confirm", "Confirm that you reviewed the changes this restore makes.")],
+        confirmed=["confirm"] if request.POST.get("confirm") == "on" else [],
+        acknowledged=acknowledged,
+    )  # fmt: skip
+    response = respond(
+        request, outcome, distribution_id, restart_url=request.path,
+        done=f"Restored: {summary}. The change is deploying (In Progress).",
+        done_url=reverse("distributions:distribution_history", args=[distribution_id]),
+    )  # fmt: skip
+    if response:
+        return response
+    if outcome.status == pipeline.UNCHANGED:
+        context["error"] = "The current configuration already is that version: nothing to restore."
+    else:
+        context["error"] = " ".join(outcome.errors)
+        context["unacknowledged"] = outcome.review.unacknowledged(acknowledged)
+    return render(request, "distributions/history_restore.html", context, status=400)

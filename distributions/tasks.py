@@ -14,9 +14,9 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
-from . import publish
+from . import mirror
 from .backends.base import BackendError, NoSuchDistribution, get_backend
-from .models import AuditEntry, AuditOutcome, DistributionStatus
+from .models import AuditEntry, AuditOutcome, Distribution, DistributionStatus
 
 MAX_POLLS = 60
 
@@ -34,7 +34,7 @@ def can_defer():
 def poll_deployment(distribution_id, attempt=0):
     """Refresh one distribution's mirror; poll again later while it is still In Progress."""
     try:
-        row = publish.sync_distribution(distribution_id)
+        row = mirror.sync_distribution(distribution_id)
     except NoSuchDistribution:
         return "gone"
     except BackendError as exc:
@@ -50,23 +50,41 @@ def poll_deployment(distribution_id, attempt=0):
 
 @task()
 def sync_fleet(every_seconds=None):
-    """Mirror every distribution; with ``every_seconds``, do it again after that long."""
-    count = publish.sync_all()
+    """Mirror every distribution; with ``every_seconds``, do it again after that long.
+
+    When the fleet has distributions In Progress, ``refresh_deployments`` follows them until Deployed.
+    """
+    count = mirror.sync_all()
     if every_seconds and can_defer():
         sync_fleet.using(run_after=timezone.now() + timedelta(seconds=every_seconds)).enqueue(every_seconds)
+    if can_defer() and Distribution.objects.in_progress().exists():
+        refresh_deployments.using(run_after=timezone.now() + timedelta(seconds=poll_delay(0))).enqueue()
     return count
+
+
+@task()
+def refresh_deployments(attempt=0):
+    """One batched refresh of every distribution the mirror shows In Progress; again later while any remain.
+
+    This, and each row's htmx status badge, keep the list's statuses current: the list page itself
+    never calls the backend.
+    """
+    try:
+        still = mirror.refresh_in_progress()
+    except BackendError as exc:
+        still, outcome = None, f"error {exc.code}"
+    else:
+        outcome = f"{still} In Progress"
+    if (still is None or still) and attempt < MAX_POLLS and can_defer():
+        run_after = timezone.now() + timedelta(seconds=poll_delay(attempt))
+        refresh_deployments.using(run_after=run_after).enqueue(attempt + 1)
+    return outcome
 
 
 def follow_deployment(distribution_id):
     """After a push: have a worker follow the deployment, when a worker can defer work."""
     if can_defer():
         poll_deployment.using(run_after=timezone.now() + timedelta(seconds=poll_delay(0))).enqueue(distribution_id)
-
-
-@task()
-def push_change_request(change_request_id):
-    """Push an approved change request (once: see ``publish.apply_change_request``)."""
-    return publish.apply_change_request(change_request_id)
 
 
 @task()

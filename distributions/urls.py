@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
-from . import change_views, sandbox_views, staff_views, views
+from . import change_views, list_views, staff_views, views
+from .sandbox import views as sandbox_views
 
 
 class DistributionIdConverter:
@@ -20,7 +21,7 @@ register_converter(DistributionIdConverter, "distribution_id")
 app_name = "distributions"
 
 urlpatterns = [
-    path("", views.distribution_list, name="distribution_list"),
+    path("", list_views.distribution_list, name="distribution_list"),
     path("refresh/", views.distribution_refresh, name="distribution_refresh"),
     path("test-request/", sandbox_views.request_test, name="request_test"),
     path("certificates/create/", change_views.certificate_create, name="certificate_create"),

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,16 +18,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import access, publish
+from . import access, evidence, mirror, pipeline, publish
 from .backends.base import BackendError, NoSuchDistribution, get_backend
 from .cloudfront import config as cfg
-from .cloudfront import patterns, viewer
+from .cloudfront.certificates import certificate_reference
 from .cloudfront.checklist import check
 from .forms import ViewerProtocolPolicyForm
 from .models import Distribution
-from .review import review
-
-PAGE_SIZE = 20
 
 
 def render_error(request, message, status, title="Something is not right"):
@@ -91,7 +87,7 @@ def open_edit(request, distribution_id):
 
 def mirrored(distribution_id):
     """The mirror's row, read from the backend when the mirror does not have it yet."""
-    return Distribution.objects.filter(pk=distribution_id).first() or publish.sync_distribution(distribution_id)
+    return Distribution.objects.filter(pk=distribution_id).first() or mirror.sync_distribution(distribution_id)
 
 
 def handles_backend_errors(view):
@@ -110,7 +106,28 @@ def handles_backend_errors(view):
     return wrapper
 
 
-def _identity():
+def respond(request, outcome, distribution_id, *, done, done_url, restart_url, note=""):
+    """The response for a change that went (pushed, submitted) or met a conflict; None to show the form again."""
+    if outcome.status == pipeline.PUSHED:
+        messages.success(request, done)
+        if note:
+            messages.info(request, note)
+        return HttpResponseClientRedirect(done_url) if request.htmx else redirect(done_url)
+    if outcome.status == pipeline.SUBMITTED:
+        messages.success(
+            request,
+            f"Change request #{outcome.change_request.pk} submitted: an Approver of this distribution's team must "
+            "approve it before it is pushed.",
+        )
+        url = reverse("distributions:distribution_history", args=[distribution_id])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if outcome.status == pipeline.CONFLICT:
+        context = {"distribution": mirrored(distribution_id), "conflict": outcome.conflict, "restart_url": restart_url}
+        return render(request, "distributions/conflict.html", context, status=200 if request.htmx else 409)
+    return None
+
+
+def aws_identity():
     """Who the console acts as in AWS mode (cached for a few minutes); None in the sandbox."""
     if settings.CONSOLE_BACKEND != "aws":
         return None
@@ -124,30 +141,13 @@ def _identity():
     return cache.get_or_set("console:aws-identity", lookup, 300)
 
 
-@require_safe
-@handles_backend_errors
-def distribution_list(request):
-    visible = Distribution.objects.filter(access.visible_filter(request.user))
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
-    distributions = visible.search(query).with_https_required().prefetch_related("origins").order_by("id")
-    page = Paginator(distributions, PAGE_SIZE).get_page(request.GET.get("page"))
-    # Only this page's In Progress rows are re-read: the cost is per page, not per fleet.
-    if any(not d.is_deployed for d in page):
-        publish.refresh_in_progress(visible.filter(pk__in=[d.pk for d in page]))
-        page = Paginator(distributions, PAGE_SIZE).get_page(page.number)
-    template = "distributions/distribution_list.html"
-    if request.htmx and request.htmx.target == "distribution-table":
-        template += "#distribution-table"
-    return render(request, template, {"page": page, "query": query, "identity": _identity()})
-
-
 @require_POST
 @handles_backend_errors
 def distribution_refresh(request):
     """Refresh: mirror every distribution from the backend (one API call per page in AWS)."""
     if not access.is_admin(request.user):
         return render_error(request, "Only Admins can refresh the whole fleet.", 403, "You cannot refresh the fleet")
-    count = publish.sync_all()
+    count = mirror.sync_all()
     messages.success(
         request,
         f"Mirrored {count} distribution(s) from {'AWS' if settings.CONSOLE_BACKEND == 'aws' else 'the simulator'}.",
@@ -155,40 +155,42 @@ def distribution_refresh(request):
     return redirect("distributions:distribution_list")
 
 
-def _distribution_page(request, distribution_id, tab, extra=None):
+def distribution_page(request, distribution_id, tab, extra=None):
+    """Rights, then one read of the backend (as the CloudFront console fetches on each view): ``(reading, context)``."""
     require_view(request, distribution_id)
-    distribution = publish.sync_distribution(distribution_id)
+    reading = mirror.read(distribution_id)
     context = {
-        "distribution": distribution,
+        "distribution": reading.row,
+        "drift": reading.drift,
         "tab": tab,
         "can_edit": access.can_edit(request.user, distribution_id),
         **(extra or {}),
     }
-    return distribution, context
+    return reading, context
 
 
 @require_safe
 @handles_backend_errors
 def distribution_general(request, distribution_id):
-    distribution, context = _distribution_page(request, distribution_id, "general")
-    config = distribution.config
-    context["findings"] = check(config, get_backend().certificate_names(cfg.certificate_reference(config)))
+    reading, context = distribution_page(request, distribution_id, "general")
+    config = reading.config
+    context["findings"] = check(config, get_backend().certificate_names(certificate_reference(config)))
     return render(request, "distributions/distribution_general.html", context)
 
 
 @require_safe
 @handles_backend_errors
 def distribution_origins(request, distribution_id):
-    distribution, context = _distribution_page(request, distribution_id, "origins")
-    context["origins"] = distribution.origins.all()
+    reading, context = distribution_page(request, distribution_id, "origins")
+    context["origins"] = reading.row.origins.all()
     return render(request, "distributions/distribution_origins.html", context)
 
 
 @require_safe
 @handles_backend_errors
 def distribution_behaviors(request, distribution_id):
-    distribution, context = _distribution_page(request, distribution_id, "behaviors")
-    behaviors = list(distribution.behaviors.all())
+    reading, context = distribution_page(request, distribution_id, "behaviors")
+    behaviors = list(reading.row.behaviors.all())
     selected = next((b for b in behaviors if b.path_pattern == request.GET.get("behavior")), None)
     context.update({"behaviors": behaviors, "selected": selected})
     template = "distributions/distribution_behaviors.html"
@@ -201,7 +203,7 @@ def distribution_behaviors(request, distribution_id):
 @handles_backend_errors
 def distribution_status(request, distribution_id):
     require_view(request, distribution_id)
-    distribution = publish.sync_distribution(distribution_id)
+    distribution = mirror.sync_distribution(distribution_id)
     try:
         attempt = max(0, min(int(request.GET.get("attempt", 0)), 50))
     except ValueError:
@@ -209,78 +211,35 @@ def distribution_status(request, distribution_id):
     return render(request, "distributions/_status.html", {"distribution": distribution, "attempt": attempt})
 
 
-def _tested_path(raw):
-    raw = (raw or "").strip()
-    if not raw:
-        return None, None
-    if len(raw) > 2048 or any(ord(c) < 33 for c in raw):
-        return None, "Type a URL path such as /images/photo.jpg (no spaces, at most 2,048 characters)."
-    return (raw if raw.startswith("/") else "/" + raw), None
-
-
-def _path_test(distribution, before, after, path):
-    """What HTTP and HTTPS viewers get for ``path`` before and after the edit."""
-    behavior, _ = viewer.match(before, path)
-    methods = ["GET"] + [m for m in ("POST", "PUT", "DELETE") if m in behavior.allowed_methods][:1]
-    rows = []
-    for scheme in ("http", "https"):
-        for method in methods:
-            rows.append(
-                {
-                    "request": f"{scheme.upper()} {method}",
-                    "before": viewer.decide(before, method, scheme, distribution.domain_name, path),
-                    "after": viewer.decide(after, method, scheme, distribution.domain_name, path),
-                }
-            )
-    return {"path": path, "behavior": behavior, "rows": rows}
-
-
-def _edit_context(distribution, snapshot, chosen, policy, test_path):
+def edit_context(distribution, snapshot, chosen, policy, test_path):
+    """The Edit behavior page's context: the evidence for the chosen behaviors, and the review."""
     config = snapshot.config
-    try:
-        after = cfg.set_viewer_protocol_policy(config, chosen, policy) if policy and chosen else config
-    except cfg.ConfigError:
-        after = config
-    all_behaviors = cfg.behaviors(config)
-    chosen_behaviors = [b for b in all_behaviors if b.path_pattern in chosen]
-    primary = chosen_behaviors[0] if chosen_behaviors else all_behaviors[-1]
-    unsafe = sorted({m for b in chosen_behaviors for m in b.allowed_methods} - viewer.REDIRECTABLE_METHODS)
-    catches = []
-    for behavior in chosen_behaviors:
-        sample = patterns.example_path(behavior.path_pattern)
-        winner, _ = viewer.match(config, sample)
-        catches.append({"behavior": behavior, "sample": sample, "winner": winner})
-    origins = []
-    for origin_id in dict.fromkeys(b.target_origin_id for b in chosen_behaviors):
-        origin = cfg.find_origin(config, origin_id) or {}
-        origins.append(
-            {
-                "id": origin_id,
-                "domain_name": origin.get("DomainName", "— no such origin —"),
-                "type": cfg.origin_type(origin) if origin else "",
-                "protocol_policy": cfg.origin_protocol_policy(origin) if origin else "",
-                "behaviors": [b.path_pattern for b in chosen_behaviors if b.target_origin_id == origin_id],
-            }
-        )
-    change_review = review(config, after)
-    path, path_error = _tested_path(test_path)
-    if path is None and not path_error:
-        path = patterns.example_path(primary.path_pattern)
+    found = evidence.edit_evidence(config, chosen, policy, test_path, distribution.domain_name)
     return {
+        **found,
         "distribution": distribution,
         "snapshot": snapshot,
-        "all_behaviors": all_behaviors,
-        "chosen": chosen,
-        "primary": primary,
-        "policy": policy or primary.viewer_protocol_policy,
-        "unsafe_methods": unsafe,
-        "catches": catches,
-        "origins": origins,
-        "path_error": path_error,
-        "path_test": _path_test(distribution, config, after, path) if path else None,
-        "test_path": test_path if test_path is not None else path,
-        "review": change_review,
+        "review": pipeline.review_change(config, found["after"]),
     }
+
+
+def _edit_page(request, distribution, snapshot, chosen, known):
+    """GET: the Edit behavior page (or the path tester's fragment) for the chosen behaviors."""
+    data = request.GET
+    if not chosen:
+        return render_error(request, "Choose a cache behavior on the Behaviors tab, then choose Edit.", 400)
+    unknown = [p for p in chosen if p not in known]
+    if unknown:
+        raise Http404(f"Distribution {distribution.id} has no cache behavior with the path pattern {unknown[0]!r}.")
+    policy = data.get("policy") if data.get("policy") in cfg.VIEWER_PROTOCOL_POLICIES else None
+    context = edit_context(distribution, snapshot, chosen, policy, data.get("test_path"))
+    # Ticks survive the path tester's plain-GET round trip.
+    ticks = {name: data.get(name) == "on" for name in ViewerProtocolPolicyForm.confirmations}
+    context["form"] = ViewerProtocolPolicyForm(config=snapshot.config, initial={"etag": snapshot.etag, **ticks})
+    template = "distributions/behavior_edit.html"
+    if request.htmx and request.htmx.target == "path-tester":
+        template += "#path-tester"
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -295,81 +254,40 @@ def behavior_edit(request, distribution_id):
     known = {b.path_pattern for b in cfg.behaviors(snapshot.config)}
     chosen = list(dict.fromkeys(data.getlist("behavior")))
     if request.method != "POST":
-        if not chosen:
-            return render_error(request, "Choose a cache behavior on the Behaviors tab, then choose Edit.", 400)
-        unknown = [p for p in chosen if p not in known]
-        if unknown:
-            raise Http404(f"Distribution {distribution_id} has no cache behavior with the path pattern {unknown[0]!r}.")
-        policy = data.get("policy") if data.get("policy") in cfg.VIEWER_PROTOCOL_POLICIES else None
-        context = _edit_context(distribution, snapshot, chosen, policy, data.get("test_path"))
-        # Ticks survive the path tester's plain-GET round trip.
-        ticks = {name: data.get(name) == "on" for name in ViewerProtocolPolicyForm.confirmations}
-        context["form"] = ViewerProtocolPolicyForm(config=snapshot.config, initial={"etag": snapshot.etag, **ticks})
-        template = "distributions/behavior_edit.html"
-        if request.htmx and request.htmx.target == "path-tester":
-            template += "#path-tester"
-        return render(request, template, context)
+        return _edit_page(request, distribution, snapshot, chosen, known)
 
     form = ViewerProtocolPolicyForm(request.POST, config=snapshot.config)
     acknowledged = request.POST.getlist("acknowledge")
     if form.is_valid():
-        edited = cfg.set_viewer_protocol_policy(
-            snapshot.config, form.cleaned_data["behavior"], form.cleaned_data["policy"]
-        )
-        if review(snapshot.config, edited).unacknowledged(acknowledged):
-            form.add_error(None, "This change adds checklist errors: acknowledge each one, or change your edit.")
-    if form.is_valid():
+        chosen_patterns, policy = form.cleaned_data["behavior"], form.cleaned_data["policy"]
         try:
             snapshot, edited, summary = publish.edit_viewer_protocol_policy(
-                distribution_id, form.cleaned_data["behavior"], form.cleaned_data["policy"], snapshot.etag
-            )
-            outcome, change = publish.push_or_submit(
-                request.user,
-                distribution_id,
-                snapshot.config,
-                snapshot.etag,
-                edited,
-                action="viewer-protocol-policy",
-                summary=summary,
-            )
-            if outcome == "submitted":
-                messages.success(
-                    request,
-                    f"Change request #{change.pk} submitted: an Approver of this distribution's team must "
-                    "approve it before it is pushed.",
-                )
-                url = reverse("distributions:distribution_history", args=[distribution_id])
-                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-        except publish.EditConflict as conflict:
-            return render(
-                request,
-                "distributions/conflict.html",
-                {
-                    "distribution": Distribution.objects.get(pk=distribution_id),
-                    "conflict": conflict,
-                    "restart_url": reverse("distributions:behavior_edit", args=[distribution_id])
-                    + "?"
-                    + urlencode(
-                        {"behavior": form.cleaned_data["behavior"], "policy": form.cleaned_data["policy"]}, doseq=True
-                    ),
-                },
-                status=200 if request.htmx else 409,
+                distribution_id, chosen_patterns, policy, snapshot.etag
             )
         except publish.EditError as exc:
             form.add_error(None, exc.message)
         else:
-            changed = ", ".join(form.cleaned_data["behavior"])
-            label = cfg.POLICY_LABELS[form.cleaned_data["policy"]]
-            messages.success(
-                request,
-                f"Viewer Protocol Policy of {changed} set to {label}. The change is deploying (In Progress); "
-                "edge locations serve it once the status is Deployed.",
-            )
-            url = reverse("distributions:distribution_behaviors", args=[distribution_id])
-            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+            outcome = pipeline.submit_reviewed(
+                request.user, snapshot, edited, action="viewer-protocol-policy", summary=summary,
+                confirmed=[name for name in form.confirmations if form.cleaned_data.get(name)],
+                acknowledged=acknowledged,
+            )  # fmt: skip
+            restart_url = reverse("distributions:behavior_edit", args=[distribution_id]) + "?"
+            restart_url += urlencode({"behavior": chosen_patterns, "policy": policy}, doseq=True)
+            label = cfg.POLICY_LABELS[policy]
+            response = respond(
+                request, outcome, distribution_id, restart_url=restart_url,
+                done=f"Viewer Protocol Policy of {', '.join(chosen_patterns)} set to {label}. The change is deploying "
+                "(In Progress); edge locations serve it once the status is Deployed.",
+                done_url=reverse("distributions:distribution_behaviors", args=[distribution_id]),
+            )  # fmt: skip
+            if response:
+                return response
+            for error in outcome.errors:
+                form.add_error(None, error)
     valid_chosen = [p for p in chosen if p in known] or [cfg.behaviors(snapshot.config)[-1].path_pattern]
     policy = request.POST.get("policy") if request.POST.get("policy") in cfg.VIEWER_PROTOCOL_POLICIES else None
-    context = _edit_context(distribution, snapshot, valid_chosen, policy, request.POST.get("test_path"))
+    context = edit_context(distribution, snapshot, valid_chosen, policy, request.POST.get("test_path"))
     context["form"] = form
     context["acknowledged"] = acknowledged
     context["unacknowledged"] = context["review"].unacknowledged(acknowledged)

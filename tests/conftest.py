@@ -1,8 +1,8 @@
 import pytest
 from django.test import override_settings
 
-from distributions import publish
-from distributions.backends.simulator import SimulatorBackend
+from distributions import mirror, publish
+from distributions.sandbox.simulator import SimulatorBackend
 
 from .factories import UserFactory, distribution_config
 
@@ -34,7 +34,7 @@ def make_distribution(simulator):
 
     def make(*args, **kwargs):
         row = publish.import_distribution(distribution_config(*args, **kwargs), simulator)
-        return publish.sync_distribution(row.id, simulator)  # completes the zero-second deployment
+        return mirror.sync_distribution(row.id, simulator)  # completes the zero-second deployment
 
     return make
 

@@ -16,17 +16,17 @@ from django.core.management import CommandError, call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern
 
-from distributions import access, publish
+from distributions import access, approvals, publish
 from distributions.models import (
     AuditEntry,
     AuditOutcome,
     ChangeRequest,
     ChangeRequestState,
     Distribution,
-    SimulatedDistribution,
     Team,
     TeamDistribution,
 )
+from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import UserFactory
 from .test_views import CONFIRMATIONS
@@ -87,7 +87,7 @@ def world(make_distribution, simulator):
         pushed[whose] = AuditEntry.objects.get(distribution_id=distribution.id, outcome=AuditOutcome.PUSHED)
         snapshot = publish.begin_edit(distribution.id, simulator)
         _, edited, summary = publish.edit_viewer_protocol_policy(distribution.id, ["*"], "https-only", snapshot.etag)
-        requests[whose] = publish.submit_change(
+        requests[whose] = approvals.submit_change(
             author, distribution.id, snapshot.config, snapshot.etag, edited, summary
         )
     return SimpleNamespace(
@@ -552,6 +552,9 @@ def test_anonymous_requests_get_no_data_and_no_500(client, world, path, method):
     assert "red-author" not in body
     if path in OPEN_URLS:
         assert response.status_code in (200, 302, 405, 503)
+    elif path.startswith("/sandbox-api/") and not path.startswith("/sandbox-api/keys/"):
+        # The CloudFront API signs requests instead of signing in: an unsigned request is refused.
+        assert response.status_code == 403 and b"MissingAuthenticationToken" in response.content, path
     elif path.startswith("/admin/"):
         # The admin sends anonymous visitors to a sign-in page too (its own or the console's).
         assert response.status_code in (301, 302), path

@@ -6,19 +6,19 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from distributions import publish
+from distributions import approvals, publish
 from distributions.backends.base import BackendError
-from distributions.backends.simulator import SimulatorBackend
 from distributions.models import (
     ApprovalRule,
     AuditEntry,
     AuditOutcome,
     ChangeRequest,
     ChangeRequestState,
-    SimulatedDistribution,
     Team,
     TeamDistribution,
 )
+from distributions.sandbox.models import SimulatedDistribution
+from distributions.sandbox.simulator import SimulatorBackend
 
 from .factories import UserFactory
 from .test_views import CONFIRMATIONS
@@ -227,7 +227,7 @@ class TestApprove:
     def test_self_approval_is_refused_even_for_an_admin_author(self, client, team, approval_on, simulator):
         snapshot = publish.begin_edit(team.site.id, simulator)
         _, edited, summary = publish.edit_viewer_protocol_policy(team.site.id, ["*"], "https-only", snapshot.etag)
-        change = publish.submit_change(team.ada, team.site.id, snapshot.config, snapshot.etag, edited, summary)
+        change = approvals.submit_change(team.ada, team.site.id, snapshot.config, snapshot.etag, edited, summary)
         before = simulated(team.site.id)
         client.force_login(team.ada)
         for decision in ("approve", "reject"):
@@ -272,10 +272,10 @@ class TestApprove:
         """Both loaded the request while it was submitted; the conditional UPDATE lets one through."""
         first = ChangeRequest.objects.get(pk=submitted.pk)
         second = ChangeRequest.objects.get(pk=submitted.pk)
-        publish.approve(team.abe, first)
+        approvals.approve(team.abe, first)
         etag = simulated(team.site.id)[1]
         with pytest.raises(publish.EditError) as raised:
-            publish.approve(team.ann, second)
+            approvals.approve(team.ann, second)
         assert raised.value.code == "InvalidState"
         assert simulated(team.site.id)[1] == etag
         assert outcomes(submitted) == [AuditOutcome.SUBMITTED, AuditOutcome.APPROVED, AuditOutcome.PUSHED]

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from distributions import publish
 from distributions.backends.base import BackendError
-from distributions.backends.simulator import SimulatorBackend
-from distributions.models import AuditEntry, AuditOutcome, SimulatedDistribution, Team, TeamDistribution
+from distributions.models import AuditEntry, AuditOutcome, Team, TeamDistribution
+from distributions.sandbox.models import SimulatedDistribution
+from distributions.sandbox.simulator import SimulatorBackend
 from distributions.staff_views import CSV_FIELDS
 
 from .factories import UserFactory

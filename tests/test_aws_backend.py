@@ -10,7 +10,7 @@ from django.urls import reverse
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from distributions import publish
+from distributions import mirror, publish
 from distributions.backends import aws
 from distributions.backends.aws import AwsBackend
 from distributions.backends.base import BackendError, NoSuchDistribution
@@ -63,7 +63,7 @@ class TestWithMoto:
     def test_sync_mirrors_every_distribution_with_one_call_per_page(self, moto_backend):
         ids = {create(moto_backend, [("/images/*", "allow-all")], comment=f"site {n}") for n in range(3)}
         moto_backend.calls = 0
-        assert publish.sync_all(moto_backend) == 3
+        assert mirror.sync_all(moto_backend) == 3
         assert moto_backend.calls == 1
         assert set(Distribution.objects.values_list("id", flat=True)) == ids
         row = Distribution.objects.get(pk=sorted(ids)[0])
@@ -73,7 +73,7 @@ class TestWithMoto:
     def test_sync_drops_what_aws_no_longer_has(self, moto_backend):
         create(moto_backend)
         Distribution.objects.create(id="EGONE000000000", domain_name="dgone.cloudfront.net", status="Deployed")
-        publish.sync_all(moto_backend)
+        mirror.sync_all(moto_backend)
         assert not Distribution.objects.filter(pk="EGONE000000000").exists()
 
     def test_a_push_round_trips_through_aws(self, moto_backend):
@@ -98,7 +98,7 @@ class TestWithMoto:
     def test_the_console_walk_works_in_aws_mode(self, moto_backend, signed_in, settings):
         settings.CONSOLE_BACKEND = "aws"
         distribution_id = create(moto_backend, [("/images/*", "allow-all")])
-        publish.sync_all(moto_backend)
+        mirror.sync_all(moto_backend)
         listing = signed_in.get(reverse("distributions:distribution_list"))
         assert distribution_id in listing.content.decode()
         assert b"123456789012" in listing.content
@@ -224,7 +224,7 @@ class TestWithStubber:
         backend, stub = stubbed()
         client_error(stub, "list_distributions", code, status)
         with stub, pytest.raises(BackendError) as caught:
-            publish.sync_all(backend)
+            mirror.sync_all(backend)
         assert "CloudFront" in caught.value.message
         assert caught.value.status in (502, 503)
 
@@ -236,7 +236,7 @@ class TestWithStubber:
         settings.CONSOLE_BACKEND = "aws"
         backend, stub = stubbed()
         client_error(stub, "get_distribution", "AccessDenied", 403)
-        monkeypatch.setattr("distributions.publish.get_backend", lambda: backend)
+        monkeypatch.setattr("distributions.mirror.get_backend", lambda: backend)
         with stub:
             response = signed_in.get(reverse("distributions:distribution_general", args=["EDFDVBD6EXAMPLE"]))
         assert response.status_code == 403
@@ -258,7 +258,7 @@ def test_over_real_http_through_the_endpoint_variable(monkeypatch):
         backend = AwsBackend()
         assert backend.client.meta.endpoint_url == f"http://127.0.0.1:{port}"
         distribution_id = create(backend, [("/images/*", "allow-all")])
-        assert publish.sync_all(backend) == 1
+        assert mirror.sync_all(backend) == 1
         snapshot = publish.begin_edit(distribution_id, backend)
         publish.set_viewer_protocol_policy(distribution_id, ["/images/*"], "redirect-to-https", snapshot.etag, backend)
         config, _ = backend.get_distribution_config(distribution_id)

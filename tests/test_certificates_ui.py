@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from distributions.edge.certificates import create_self_signed
-from distributions.models import SimulatedDistribution
+from distributions.sandbox.certificates import create_self_signed
+from distributions.sandbox.models import SimulatedDistribution
 
 pytestmark = pytest.mark.django_db
 

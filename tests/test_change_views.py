@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from distributions.models import AuditEntry, SimulatedDistribution
+from distributions.models import AuditEntry
+from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import OriginFactory, quantity
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from distributions.edge import certificates
+from distributions.sandbox import certificates
 
 from .factories import ALL_METHODS, distribution_config
 

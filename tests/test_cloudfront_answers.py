@@ -7,7 +7,7 @@ import pytest
 
 from distributions.backends.base import BackendError, PreconditionFailed
 from distributions.cloudfront import defaults, rules
-from distributions.edge.certificates import create_self_signed
+from distributions.sandbox.certificates import create_self_signed
 
 from .factories import BehaviorFactory, OriginFactory, distribution_config, quantity
 

@@ -11,7 +11,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from distributions.models import Distribution, SimulatedDistribution
+from distributions.models import Distribution
+from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import ALL_METHODS, distribution_config
 

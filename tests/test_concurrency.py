@@ -55,7 +55,8 @@ from django.test import Client
 from django.urls import reverse
 
 from distributions.cloudfront import config as cfg
-from distributions.models import AuditEntry, AuditOutcome, CacheBehavior, Distribution, SimulatedDistribution
+from distributions.models import AuditEntry, AuditOutcome, CacheBehavior, Distribution
+from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import OriginFactory, UserFactory, distribution_config
 
@@ -300,13 +301,13 @@ SETUP_SCRIPT = r"""
 import json, sys
 from django.test import Client
 from django.contrib.auth import get_user_model
-from distributions import publish
-from distributions.models import SimulatedDistribution
+from distributions import mirror, publish
+from distributions.sandbox.models import SimulatedDistribution
 row_config = lambda pk: SimulatedDistribution.objects.get(pk=pk).config
 row_etag = lambda pk: SimulatedDistribution.objects.get(pk=pk).etag
 config = json.loads(sys.stdin.read())
 row = publish.import_distribution(config)
-row = publish.sync_distribution(row.id)
+row = mirror.sync_distribution(row.id)
 sessions = []
 for n in range(int(sys.argv[1])):
     user = get_user_model().objects.create_user(f"editor{n:02d}", password=None)
@@ -318,7 +319,8 @@ print(json.dumps({"id": row.id, "sessions": sessions, "config": row_config(row.i
 
 REPORT_SCRIPT = r"""
 import json
-from distributions.models import AuditEntry, AuditOutcome, CacheBehavior, Distribution, SimulatedDistribution
+from distributions.models import AuditEntry, AuditOutcome, CacheBehavior, Distribution
+from distributions.sandbox.models import SimulatedDistribution
 row = SimulatedDistribution.objects.get()
 mirror = Distribution.objects.get(pk=row.pk)
 print(json.dumps({

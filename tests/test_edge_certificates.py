@@ -11,9 +11,10 @@ from cryptography.x509.oid import NameOID
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from distributions.edge import ca, certificates
-from distributions.edge.certificates import CertificateError, covers
-from distributions.models import SimulatedCertificate
+from distributions.cloudfront.certificates import covers
+from distributions.sandbox import ca, certificates
+from distributions.sandbox.certificates import CertificateError
+from distributions.sandbox.models import SimulatedCertificate
 
 SANDBOX_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/8f3c2a1e-5b7d-4e9a-9c61-2d4f7b8e0a13"
 

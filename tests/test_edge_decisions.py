@@ -5,9 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from distributions.cloudfront import viewer
-from distributions.edge.cache import CachedObject, CacheRule, EdgeCache, cache_rule, ttl_for
-from distributions.edge.index import EdgeDistribution, split_host
-from distributions.sandbox import sandbox_configs
+from distributions.sandbox.edge.cache import CachedObject, CacheRule, EdgeCache, cache_rule, ttl_for
+from distributions.sandbox.edge.index import EdgeDistribution, split_host
+from distributions.sandbox.fixtures import sandbox_configs
 
 from .factories import ALL_METHODS, GET_HEAD, GET_HEAD_OPTIONS, distribution_config
 

@@ -10,12 +10,13 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from distributions import edge, publish
-from distributions.edge import certificates, usage
-from distributions.edge.app import EdgeApp
-from distributions.edge.index import EdgeDistribution, EdgeIndex, Snapshot
-from distributions.models import EdgeInvalidation, EdgeUsage, SimulatedDistribution
-from distributions.sandbox import sandbox_configs
+from distributions import publish
+from distributions.sandbox import certificates, edge
+from distributions.sandbox.edge import usage
+from distributions.sandbox.edge.app import EdgeApp
+from distributions.sandbox.edge.index import EdgeDistribution, EdgeIndex, Snapshot
+from distributions.sandbox.fixtures import sandbox_configs
+from distributions.sandbox.models import EdgeInvalidation, EdgeUsage, SimulatedDistribution
 
 from .factories import ALL_METHODS
 

@@ -16,10 +16,10 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from distributions import edge, publish
-from distributions.edge import ca, certificates
-from distributions.edge.runner import EdgeRunner
-from distributions.models import SimulatedDistribution
+from distributions import publish
+from distributions.sandbox import ca, certificates, edge
+from distributions.sandbox.edge.runner import EdgeRunner
+from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import ALL_METHODS, GET_HEAD, OriginFactory, distribution_config
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from distributions.backends.base import BackendError
 from distributions.cloudfront import invalidation as inv
-from distributions.models import SimulatedInvalidation
+from distributions.sandbox.models import SimulatedInvalidation
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 
 from distributions.cloudfront import config as cfg
 from distributions.cloudfront import defaults
-from distributions.models import SimulatedDistribution
+from distributions.sandbox.models import SimulatedDistribution
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from distributions.models import SimulatedDistribution
+from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import ALL_METHODS
 
@@ -66,7 +66,7 @@ class TestReset:
         row = SimulatedDistribution.objects.get(config__CallerReference="sandbox-static-site")
         config = row.config
         config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] = "https-only"
-        from distributions.backends.simulator import SimulatorBackend
+        from distributions.sandbox.simulator import SimulatorBackend
 
         SimulatorBackend().update_distribution(row.id, config, row.etag)
         response = signed_in.post(reverse("distributions:sandbox_reset"))

@@ -10,7 +10,7 @@ from django.utils import timezone
 from distributions.backends.base import BackendError, NoSuchDistribution, PreconditionFailed
 from distributions.cloudfront import config as cfg
 from distributions.cloudfront import quotas
-from distributions.models import SimulatedDistribution
+from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import BehaviorFactory, OriginFactory, distribution_config, quantity
 

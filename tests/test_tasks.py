@@ -7,8 +7,9 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django_tasks import default_task_backend
 
-from distributions import publish, tasks
-from distributions.models import Distribution, SimulatedDistribution
+from distributions import approvals, publish, tasks
+from distributions.models import Distribution
+from distributions.sandbox.models import SimulatedDistribution
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,7 +78,7 @@ def _submitted_request(make_distribution, user):
     distribution = make_distribution([("/a/*", "allow-all")])
     snapshot = publish.begin_edit(distribution.id)
     _, edited, summary = publish.edit_viewer_protocol_policy(distribution.id, ["/a/*"], "https-only", snapshot.etag)
-    return distribution, publish.submit_change(user, distribution.id, snapshot.config, snapshot.etag, edited, summary)
+    return distribution, approvals.submit_change(user, distribution.id, snapshot.config, snapshot.etag, edited, summary)
 
 
 @override_settings(TASKS=DUMMY)
@@ -88,12 +89,12 @@ def test_an_approval_queues_the_push_and_a_second_delivery_pushes_nothing(make_d
 
     author, approver = UserFactory(username="author"), UserFactory(username="approver")
     distribution, change = _submitted_request(make_distribution, author)
-    change = publish.approve(approver, change)
+    change = approvals.approve(approver, change)
     assert change.state == "approved"
     assert [r.task.name for r in default_task_backend.results] == ["push_change_request"]
     etag = SimulatedDistribution.objects.get(pk=distribution.id).etag
-    assert tasks.push_change_request.call(change.pk) == "applied"
-    assert tasks.push_change_request.call(change.pk) is None  # delivered twice: pushed once
+    assert approvals.push_change_request.call(change.pk) == "applied"
+    assert approvals.push_change_request.call(change.pk) is None  # delivered twice: pushed once
     assert ChangeRequest.objects.get(pk=change.pk).state == "applied"
     assert SimulatedDistribution.objects.get(pk=distribution.id).etag != etag
     assert AuditEntry.objects.filter(change_request=change, outcome="pushed").count() == 1
@@ -101,7 +102,8 @@ def test_an_approval_queues_the_push_and_a_second_delivery_pushes_nothing(make_d
 
 @override_settings(TASKS=DUMMY)
 def test_a_worker_follows_an_invalidation_and_records_its_completion(make_distribution, settings):
-    from distributions.models import AuditEntry, SimulatedInvalidation
+    from distributions.models import AuditEntry
+    from distributions.sandbox.models import SimulatedInvalidation
 
     settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS = 600
     distribution = make_distribution()
@@ -114,3 +116,19 @@ def test_a_worker_follows_an_invalidation_and_records_its_completion(make_distri
     entry = AuditEntry.objects.get(outcome="completed")
     assert entry.summary == f"Invalidation {created['Id']} completed"
     assert len(default_task_backend.results) == 2
+
+
+@override_settings(TASKS=DUMMY)
+def test_one_batched_refresh_follows_every_distribution_in_progress(make_distribution, settings):
+    settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS = 600
+    pushed = [make_distribution(comment=f"site {n}") for n in range(3)]
+    for distribution in pushed:
+        push(distribution)
+    assert Distribution.objects.in_progress().count() == 3
+    assert tasks.refresh_deployments.call() == "3 In Progress"
+    again = [r for r in default_task_backend.results if r.task.name == "refresh_deployments"]
+    assert [r.args for r in again] == [[1]]
+    SimulatedDistribution.objects.update(deploy_ready_at="2000-01-01T00:00:00Z")
+    assert tasks.refresh_deployments.call(1) == "0 In Progress"
+    assert Distribution.objects.in_progress().count() == 0
+    assert len([r for r in default_task_backend.results if r.task.name == "refresh_deployments"]) == 1

@@ -1,10 +1,15 @@
 """The console's pages: GET, POST, htmx fragments, sign-in, bad input."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
-from distributions.backends.simulator import SimulatorBackend
-from distributions.models import Distribution, EditSnapshot, SimulatedDistribution
+from distributions.models import Distribution, EditSnapshot
+from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import ALL_METHODS
 
@@ -63,82 +68,6 @@ class TestSignIn:
         response = client.post(reverse("login"), {"username": "alice", "password": "nope"})
         assert response.status_code == 200
         assert b"Please enter a correct username and password" in response.content
-
-
-class TestDistributionList:
-    def test_it_lists_distributions_with_the_documented_columns(self, signed_in, static_site):
-        response = signed_in.get(reverse("distributions:distribution_list"))
-        assert response.status_code == 200
-        body = response.content.decode()
-        for heading in (
-            "ID",
-            "Description",
-            "Domain name",
-            "Alternate domain names",
-            "Origins",
-            "Status",
-            "State",
-            "Last modified",
-            "HTTPS required",
-        ):
-            assert f">{heading}</th>" in body
-        assert reverse("distributions:distribution_general", args=[static_site.id]) in body
-        assert static_site.domain_name in body
-        assert "Deployed" in body
-
-    def test_it_says_whether_every_behavior_requires_https(self, signed_in, make_distribution):
-        secure = make_distribution([("/a/*", "https-only")], default_policy="redirect-to-https", comment="secure one")
-        open_ = make_distribution([("/a/*", "https-only")], default_policy="allow-all", comment="open one")
-        page = signed_in.get(reverse("distributions:distribution_list")).context["page"]
-        required = {d.id: d.https_required for d in page}
-        assert required == {secure.id: True, open_.id: False}
-
-    def test_the_filter_matches_comment_domain_and_id(self, signed_in, make_distribution):
-        a = make_distribution(comment="marketing site")
-        b = make_distribution(comment="payments api")
-        url = reverse("distributions:distribution_list")
-        assert [d.id for d in signed_in.get(url, {"q": "payments"}).context["page"]] == [b.id]
-        assert [d.id for d in signed_in.get(url, {"q": a.domain_name[:8]}).context["page"]] == [a.id]
-        assert [d.id for d in signed_in.get(url, {"q": a.id.lower()}).context["page"]] == [a.id]
-        assert b"No distribution matches" in signed_in.get(url, {"q": "zzz-nothing"}).content
-
-    def test_the_filter_finds_alternate_domain_names(self, signed_in, make_distribution):
-        aliased = make_distribution(
-            aliases=["shop.example.org"],
-            ViewerCertificate={
-                "CloudFrontDefaultCertificate": False,
-                "ACMCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
-                "SSLSupportMethod": "sni-only",
-                "MinimumProtocolVersion": "TLSv1.2_2021",
-            },
-        )
-        make_distribution()
-        page = signed_in.get(reverse("distributions:distribution_list"), {"q": "shop.example"}).context["page"]
-        assert [d.id for d in page] == [aliased.id]
-
-    def test_it_paginates(self, signed_in, make_distribution):
-        for n in range(23):
-            make_distribution(comment=f"site {n}")
-        url = reverse("distributions:distribution_list")
-        first = signed_in.get(url)
-        second = signed_in.get(url, {"page": 2})
-        assert len(first.context["page"]) == 20
-        assert len(second.context["page"]) == 3
-        assert {d.id for d in first.context["page"]}.isdisjoint({d.id for d in second.context["page"]})
-        assert signed_in.get(url, {"page": "nonsense"}).status_code == 200
-
-    def test_htmx_filter_returns_only_the_table(self, signed_in, static_site):
-        response = signed_in.get(
-            reverse("distributions:distribution_list"),
-            {"q": "Static"},
-            headers={"HX-Request": "true", "HX-Target": "distribution-table"},
-        )
-        body = response.content.decode()
-        assert body.lstrip().startswith('<div id="distribution-table">')
-        assert "<html" not in body
-
-    def test_it_rejects_post(self, signed_in):
-        assert signed_in.post(reverse("distributions:distribution_list")).status_code == 405
 
 
 class TestDistributionPages:
@@ -395,10 +324,18 @@ class TestBehaviorEdit:
         assert signed_in.put(edit_url(static_site)).status_code == 405
 
 
-def test_the_simulator_backend_is_the_default(settings):
-    from distributions.backends.base import get_backend
-
-    assert isinstance(get_backend(), SimulatorBackend)
+def test_the_simulator_backend_is_the_default_when_console_backend_is_unset():
+    """Read the settings in a fresh interpreter: the suite's own settings force the simulator."""
+    env = {k: v for k, v in os.environ.items() if k != "CONSOLE_BACKEND"}
+    code = (
+        "import django; django.setup(); from distributions.backends.base import get_backend; "
+        "print(type(get_backend()).__module__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "console.settings"},
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert done.stdout.strip() == "distributions.sandbox.simulator"
 
 
 class TestHostileInput:

@@ -52,10 +52,11 @@ def main():
     from django.core.management import call_command
     from django.db import connections
 
-    from distributions import publish
-    from distributions.backends.simulator import SimulatorBackend
+    from distributions import mirror, publish
     from distributions.cloudfront import config as cfg
-    from distributions.models import CacheBehavior, Distribution, SimulatedDistribution
+    from distributions.models import CacheBehavior, Distribution
+    from distributions.sandbox.models import SimulatedDistribution
+    from distributions.sandbox.simulator import SimulatorBackend
     from tests.factories import distribution_config
 
     try:
@@ -68,7 +69,7 @@ def main():
 
         def viewer():
             while not stop.is_set():
-                publish.sync_distribution(distribution_id, simulator)
+                mirror.sync_distribution(distribution_id, simulator)
             connections.close_all()
 
         def pusher():

@@ -65,9 +65,9 @@ def parse_args():
         help="postgres://user:password@host:port/NAME (NAME_bench is created and dropped); "
         "default: DATABASE_URL, else a SQLite file in a temporary folder",
     )
-    parser.add_argument("--sizes", default="100,1000,10000", help="numbers of distributions for the list pages")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="numbers of distributions for the list pages")
     parser.add_argument("--repeat", type=int, default=9, help="timed requests per page (median reported)")
-    parser.add_argument("--in-progress", default="0,10,50", help="In Progress distributions on the list page")
+    parser.add_argument("--in-progress", default="0,50,500", help="In Progress distributions on the list page")
     parser.add_argument("--edits", type=int, default=30, help="Yes, Edit pushes timed")
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--users", type=int, default=100)
@@ -213,6 +213,12 @@ def add_mirror_rows(start, stop):
                     default_root_object="index.html",
                     certificate={"CloudFrontDefaultCertificate": True},
                     etag=f"E{n:013d}",
+                    # The list fields mirror.list_fields stores (behaviors below: policies n, n+1, n+2 mod 3).
+                    https_required=False,
+                    behavior_count=3,
+                    http_behavior_count=1,
+                    origin_count=2,
+                    origin_domains=[f"origin{p}-{n}.example.com" for p in range(2)],
                 )
             )
             for position in range(2):
@@ -247,9 +253,14 @@ def add_mirror_rows(start, stop):
 LIST_PAGES = [
     ("console list, page 1", "/distributions/"),
     ("console list, search", "/distributions/?q=site+4"),
+    ("console list, sort by domain", "/distributions/?sort=domain&order=asc"),
+    ("console list, HTTPS required: No", "/distributions/?https=no"),
     ("admin changelist, page 1", "/admin/distributions/distribution/"),
     ("admin changelist, search", "/admin/distributions/distribution/?q=site+4"),
+    ("admin changelist, sort by domain", "/admin/distributions/distribution/?o=3"),
+    ("admin changelist, https_required=0", "/admin/distributions/distribution/?https_required__exact=0"),
 ]
+PAIRS = len(LIST_PAGES) // 2  # console page i is compared with admin page i + PAIRS
 
 
 def bench_lists(pages, sizes, show_sql):
@@ -276,12 +287,11 @@ def bench_lists(pages, sizes, show_sql):
     print(f"Server time = median of {pages.repeat} in-process requests (pages alternating); queries per request.\n")
     print(table(headers, rows))
     for size in sizes:
-        print(
-            f"- N={size:,}: console/admin server time, page 1 "
-            f"{results[LIST_PAGES[0][0], size][1] / results[LIST_PAGES[2][0], size][1]:.2f}×, search "
-            f"{results[LIST_PAGES[1][0], size][1] / results[LIST_PAGES[3][0], size][1]:.2f}× "
-            "(console: 20 rows a page; admin: 100)"
-        )
+        ratios = []
+        for i in range(PAIRS):
+            console, admin = LIST_PAGES[i][0], LIST_PAGES[i + PAIRS][0]
+            ratios.append(f"{console.split(', ')[1]} {results[console, size][1] / results[admin, size][1]:.2f}×")
+        print(f"- N={size:,}: console/admin server time: {', '.join(ratios)} (console: 20 rows a page; admin: 100)")
     for label, _ in LIST_PAGES:
         counts = {results[label, s][0] for s in sizes}
         print(f"- {label}: queries {'constant' if len(counts) == 1 else 'NOT constant'} across N ({sorted(counts)})")
@@ -298,7 +308,8 @@ def bench_in_progress(pages, counts, simulator):
     from django.conf import settings
 
     from distributions import publish
-    from distributions.models import Distribution, SimulatedDistribution
+    from distributions.models import Distribution
+    from distributions.sandbox.models import SimulatedDistribution
 
     rows = []
     created = []
@@ -316,7 +327,7 @@ def bench_in_progress(pages, counts, simulator):
         SimulatedDistribution.objects.filter(pk__in=created).delete()
         Distribution.objects.filter(pk__in=created).delete()
     print("\n### List page with k distributions In Progress (same N as the last size above)\n")
-    print("The list page re-reads every visible In Progress distribution from the backend before it renders.\n")
+    print("The list page reads the mirror only; In Progress rows are refreshed by the worker and the htmx badge.\n")
     print(table(["In Progress k", "queries", "ms"], rows))
 
 
@@ -343,10 +354,10 @@ def edit_form(body):
 
 
 def bench_quota_distribution(pages, simulator, edits, show_sql=False):
-    from distributions import publish
+    from distributions import mirror, publish
 
     distribution = publish.import_distribution(fleet_config("quota", 25, 25), simulator)
-    publish.sync_distribution(distribution.id, simulator)
+    mirror.sync_distribution(distribution.id, simulator)
     base = f"/distributions/{distribution.id}"
     edit_url = f"{base}/behaviors/edit/?behavior=%2Fsection07%2F%2A"
     urls = [
@@ -727,7 +738,7 @@ def main():
         from django.core.management import call_command
         from django.test import Client
 
-        from distributions.backends.simulator import SimulatorBackend
+        from distributions.sandbox.simulator import SimulatorBackend
 
         log(f"migrating {database_url.split('@')[-1]}")
         call_command("migrate", verbosity=0, interactive=False)

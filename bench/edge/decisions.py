@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from distributions.cloudfront import viewer  # noqa: E402
-from distributions.sandbox import sandbox_configs  # noqa: E402
+from distributions.sandbox.fixtures import sandbox_configs  # noqa: E402
 
 TARGET = 200_000
 HOST = "d111111abcdef8.cloudfront.net"

@@ -94,8 +94,8 @@ def setup(tmp, env):
     script = (
         "import json, sys\n"
         "from distributions import publish\n"
-        "from distributions.backends.simulator import SimulatorBackend\n"
-        "from distributions.sandbox import sandbox_configs\n"
+        "from distributions.sandbox.simulator import SimulatorBackend\n"
+        "from distributions.sandbox.fixtures import sandbox_configs\n"
         "from distributions.models import SimulatedDistribution\n"
         "config = next(c for c in sandbox_configs() if c['CallerReference'] == 'sandbox-large-catalog')\n"
         "config['CallerReference'] = 'bench-edge'\n"

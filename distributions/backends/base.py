@@ -66,7 +66,7 @@ class Backend(Protocol):
 
 
 BACKENDS = {
-    "simulator": "distributions.backends.simulator.SimulatorBackend",
+    "simulator": "distributions.sandbox.simulator.SimulatorBackend",
     "aws": "distributions.backends.aws.AwsBackend",
 }
 

@@ -19,7 +19,8 @@ new shape.
 from dataclasses import asdict, dataclass
 
 from . import config as cfg
-from . import defaults, hosts, patterns, shadowing
+from . import defaults, patterns, shadowing
+from .certificates import covers
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
@@ -227,7 +228,7 @@ def _certificate_findings(config, certificate_names):
         return result
     if certificate_names is not None:
         for alias in alias_list:
-            if not any(hosts.covers(name, alias) for name in certificate_names):
+            if not covers(certificate_names, alias):
                 result.append(
                     Finding(
                         "alias-not-covered",

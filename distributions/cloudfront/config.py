@@ -284,9 +284,3 @@ def set_viewer_certificate(
         "CertificateSource": kind,
     }
     return edited
-
-
-def certificate_reference(config: dict) -> str | None:
-    """The ACM ARN or IAM ID of the config's custom certificate, or None for the default one."""
-    certificate = config.get("ViewerCertificate") or {}
-    return certificate.get("ACMCertificateArn") or certificate.get("IAMCertificateId") or None

@@ -1,6 +1,7 @@
-"""Host names: which alternate domain name serves a viewer's Host, and which certificate covers it.
+"""Host names: which alternate domain name serves a viewer's Host.
 
-Two different wildcard rules, both CloudFront's:
+Two different wildcard rules, both CloudFront's (this module has the first,
+``certificates.covers`` the second):
 
 - **Routing** (Developer Guide, "Use wildcards in alternate domain names"): with
   an alternate domain name of ``*.example.com`` "you can use any domain name that
@@ -20,19 +21,6 @@ Two different wildcard rules, both CloudFront's:
 def normalize(name: str) -> str:
     """A host or alias as compared: lower case, no trailing dot."""
     return (name or "").strip().lower().rstrip(".")
-
-
-def covers(certificate_name: str, domain: str) -> bool:
-    """True when a certificate name covers ``domain``; a wildcard covers exactly one label."""
-    name = normalize(certificate_name)
-    domain = normalize(domain)
-    if name == domain:
-        return True
-    if not name.startswith("*."):
-        return False
-    suffix = name[1:]  # ".example.com"
-    label = domain[: -len(suffix)] if domain.endswith(suffix) else ""
-    return bool(label) and "." not in label
 
 
 def alias_matches(alias: str, host: str) -> bool:

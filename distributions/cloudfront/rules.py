@@ -13,7 +13,8 @@ each); the others are written in the same style.
 
 from collections.abc import Iterator
 
-from . import hosts, patterns, service_model
+from . import patterns, service_model
+from .certificates import covers
 from .errors import ConfigError
 from .quotas import DEFAULT, Quotas
 
@@ -241,7 +242,7 @@ def _aliases(config, quotas, certificate_names):
         )
     if alias_list and custom and certificate_names is not None:
         for alias in alias_list:
-            if not any(hosts.covers(name, alias) for name in certificate_names):
+            if not covers(certificate_names, alias):
                 yield ConfigError("InvalidViewerCertificate", f"{NOT_COVERED} ({alias})")
 
 

@@ -6,8 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from distributions import publish
-from distributions.backends.simulator import SimulatorBackend
+from distributions import mirror
+from distributions.sandbox.simulator import SimulatorBackend
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,7 +24,7 @@ def test_a_person_requires_https_on_a_behavior_and_http_viewers_get_a_301(live_s
     settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS = 1
     call_command("load_sandbox", stdout=StringIO())
     UserFactory(username="trainee", password="a long training password")
-    site = next(d for d in publish.Distribution.objects.all() if d.comment.startswith("Static website"))
+    site = next(d for d in mirror.Distribution.objects.all() if d.comment.startswith("Static website"))
 
     # Step 1: sign in.
     page.goto(live_server.url + "/")

@@ -7,7 +7,7 @@ from django.db import DatabaseError
 from distributions import publish
 from distributions.backends.base import BackendError, get_backend
 from distributions.cloudfront import checklist
-from distributions.cloudfront import config as cfg
+from distributions.cloudfront.certificates import certificate_reference
 
 
 def unusable(message):
@@ -42,7 +42,7 @@ def fetch_config(distribution_id):
     does not hold the certificate), as the General page checks it."""
     try:
         config = publish.export_distribution(distribution_id)["DistributionConfig"]
-        return config, get_backend().certificate_names(cfg.certificate_reference(config))
+        return config, get_backend().certificate_names(certificate_reference(config))
     except BackendError as exc:
         raise unusable(f"{distribution_id}: {exc.code}: {exc.message}") from None
     except DatabaseError as exc:  # the simulator's tables: e.g. `migrate` never ran

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from distributions.cli import fail
-from distributions.edge.certificates import CertificateError, create_self_signed
+from distributions.sandbox.certificates import CertificateError, create_self_signed
 
 
 class Command(BaseCommand):

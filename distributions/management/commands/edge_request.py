@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand
 
 from distributions.cli import fail
-from distributions.edge import EdgeError, decide_request
+from distributions.sandbox.edge import EdgeError, decide_request
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from distributions.cli import fail
-from distributions.edge.certificates import CertificateError, import_certificate
+from distributions.sandbox.certificates import CertificateError, import_certificate
 
 
 def _read(name, what):

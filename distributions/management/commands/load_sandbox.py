@@ -1,36 +1,9 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from distributions import publish
-from distributions.backends.base import BackendError
-from distributions.backends.simulator import SimulatorBackend
-from distributions.cli import fail
-from distributions.edge import invalidate
-from distributions.edge.certificates import certificate_reference, ensure_sandbox_certificate
-from distributions.models import DistributionStatus, EdgeUsage, SimulatedDistribution
-from distributions.sandbox import sandbox_configs
-
-SANDBOX_PREFIX = "sandbox-"
-
-
-def register_certificates(configs):
-    """The sandbox's ACM certificates, signed by the local CA, so the edge can serve its aliases over HTTPS."""
-    for config in configs:
-        arn = certificate_reference(config)
-        aliases = (config.get("Aliases") or {}).get("Items") or []
-        if arn and aliases:
-            ensure_sandbox_certificate(arn, aliases)
-
-
-def restore(backend, row, config):
-    """Put a training distribution back to its starting config, deployed at once."""
-    answer = backend.update_distribution(row.id, config, if_match=row.etag)
-    SimulatedDistribution.objects.filter(pk=row.id).update(
-        status=DistributionStatus.DEPLOYED, deployed_config=config, deploy_ready_at=None
-    )
-    EdgeUsage.objects.filter(distribution_id=row.id).delete()
-    invalidate(row.id, ["/*"])
-    return answer
+from distributions import access
+from distributions.cli import acting_user, add_user_option, fail
+from distributions.sandbox.reset import ResetError, load_sandbox
 
 
 class Command(BaseCommand):
@@ -42,30 +15,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="restore the training distributions")
+        add_user_option(parser)
 
     @transaction.atomic
-    def handle(self, *args, reset: bool = False, **options):
-        backend = SimulatorBackend()
-        configs = sandbox_configs()
-        register_certificates(configs)
-        rows = {row.config.get("CallerReference"): row for row in SimulatedDistribution.objects.all()}
-        created = restored = 0
-        for config in configs:
-            reference = config["CallerReference"]
-            row = rows.get(reference)
-            if row is None:
-                row = publish.import_distribution(config, backend)
-                created += 1
-                self.stdout.write(f"{row.id}\t{row.domain_name}\t{row.comment}")
-            elif reset and reference.startswith(SANDBOX_PREFIX):
-                try:
-                    restore(backend, row, config)
-                except BackendError as exc:
-                    raise fail(f"{row.id}: cannot restore: {exc.code}: {exc.message}") from None
-                restored += 1
-                self.stdout.write(f"{row.id}\t{row.domain_name}\trestored")
-        publish.sync_all(backend)
-        present = len(configs) - created
+    def handle(self, *args, reset: bool = False, user=None, **options):
+        user = acting_user(user)
+        if user is not None and not access.is_admin(user):
+            raise fail(f"AccessDenied: {user.get_username()} ({access.role_label(user)}) cannot reset the sandbox.")
+        try:
+            created, present, restored = load_sandbox(user, reset, log=self.stdout.write)
+        except ResetError as exc:
+            raise fail(str(exc)) from None
         message = f"Sandbox ready: {created} distribution(s) created, {present} already present"
         if reset:
             message += f", {restored} restored to their starting configs"

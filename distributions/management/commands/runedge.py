@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
 from distributions.cli import fail
-from distributions.edge.ca import ca_certificate_path
-from distributions.edge.runner import EdgeRunner
+from distributions.sandbox.ca import ca_certificate_path
+from distributions.sandbox.edge.runner import EdgeRunner
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from distributions import access, publish
+from distributions import pipeline, publish
 from distributions.backends.base import BackendError
 from distributions.cli import acting_user, add_user_option, fail, require_rights
 from distributions.cloudfront.config import POLICY_LABELS, VIEWER_PROTOCOL_POLICIES
@@ -17,8 +17,11 @@ class Command(BaseCommand):
         parser.add_argument("path_pattern", metavar="PATH_PATTERN")
         parser.add_argument("policy", metavar="POLICY", help=", ".join(VIEWER_PROTOCOL_POLICIES))
         add_user_option(parser)
+        parser.add_argument(
+            "--acknowledge-errors", action="store_true", help="push even when the change adds checklist errors"
+        )
 
-    def handle(self, *args, distribution_id, path_pattern, policy, user=None, **options):
+    def handle(self, *args, distribution_id, path_pattern, policy, user=None, acknowledge_errors=False, **options):
         if policy not in VIEWER_PROTOCOL_POLICIES:
             raise fail(f"Unknown policy {policy!r}: use one of {', '.join(VIEWER_PROTOCOL_POLICIES)}.")
         user = acting_user(user)
@@ -28,23 +31,26 @@ class Command(BaseCommand):
             snapshot, edited, summary = publish.edit_viewer_protocol_policy(
                 distribution_id, [path_pattern], policy, snapshot.etag
             )
-            if user is not None and access.approval_required(user, distribution_id):
-                change = publish.submit_change(user, distribution_id, snapshot.config, snapshot.etag, edited, summary)
-                self.stdout.write(f"{distribution_id}: change request #{change.pk} submitted for approval ({summary}).")
-                return
-            row = publish.push_config(
-                distribution_id,
-                snapshot.config,
-                snapshot.etag,
-                edited,
-                action="viewer-protocol-policy",
-                summary=summary,
-                user=user,
-            )
         except (publish.EditError, BackendError) as exc:
             raise fail(f"{exc.code}: {exc.message}") from None
-        except publish.EditConflict as exc:
-            raise fail(str(exc)) from None
+        outcome = pipeline.submit_reviewed(
+            user, snapshot, edited, action="viewer-protocol-policy", summary=summary,
+            acknowledged=pipeline.ACKNOWLEDGE_ALL if acknowledge_errors else (),
+        )  # fmt: skip
+        if outcome.status == pipeline.SUBMITTED:
+            request = outcome.change_request
+            self.stdout.write(f"{distribution_id}: change request #{request.pk} submitted for approval ({summary}).")
+            return
+        if outcome.status == pipeline.CONFLICT:
+            raise fail(str(outcome.conflict))
+        if outcome.status == pipeline.REFUSED and pipeline.UNACKNOWLEDGED in outcome.errors:
+            added = "; ".join(f"{f.code}: {f.message}" for f in outcome.review.acknowledgeable)
+            raise fail(
+                f"This change adds checklist errors ({added}); run again with --acknowledge-errors to push anyway."
+            )
+        if outcome.status != pipeline.PUSHED:
+            raise fail(" ".join(outcome.errors))
+        row = outcome.row
         self.stdout.write(
             f"{row.id}: {path_pattern} now uses {POLICY_LABELS[policy]} ({policy}); "
             f"status {row.get_status_display()}, ETag {row.etag}."

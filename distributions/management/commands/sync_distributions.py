@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from distributions import publish
+from distributions import mirror
 from distributions.backends.base import BackendError, get_backend
 from distributions.cli import fail
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 self.stdout.flush()
 
         try:
-            count = publish.sync_all(backend, progress=progress)
+            count = mirror.sync_all(backend, progress=progress)
         except BackendError as exc:
             if interactive:
                 self.stdout.write("")

@@ -17,7 +17,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import ca, certificates, tls, usage
+from .. import ca, certificates
+from . import tls, usage
 from .app import EdgeApp
 from .index import EdgeIndex
 from .origin import OriginClient, local_origin_app

@@ -7,12 +7,19 @@
 - ``usage_summary``: what the edge counted for a distribution, with estimated charges.
 - ``server.EdgeRunner``: the edge as a real HTTP/HTTPS server (``manage.py runedge``).
 
-The decision itself lives in ``cloudfront/viewer.py``. This module is imported
-while the app's models load (``distributions/models.py`` imports ``edge.models``),
-so heavier imports stay inside the functions.
+The decision itself lives in ``cloudfront/viewer.py``.
 """
 
 from urllib.parse import urlsplit
+
+from ...backends.base import BackendError
+from ...cloudfront import viewer
+from ...cloudfront.certificates import covers
+from ..certificates import find_certificate
+from ..models import EdgeInvalidation
+from ..simulator import SimulatorBackend
+from .index import EdgeDistribution
+from .usage import usage_summary as _usage_summary
 
 
 class EdgeError(Exception):
@@ -20,9 +27,6 @@ class EdgeError(Exception):
 
 
 def _deployed_row(host):
-    from ..backends.base import BackendError
-    from ..backends.simulator import SimulatorBackend
-
     try:
         row = SimulatorBackend().find_by_host(host)
     except BackendError as exc:
@@ -33,8 +37,6 @@ def _deployed_row(host):
 
 
 def _check(method, url, http_version="1.1"):
-    from ..cloudfront import viewer
-
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise EdgeError(f"{url!r} is not an http:// or https:// URL with a host name.")
@@ -64,8 +66,6 @@ def decide_request(method, url, https_port=None, http_version="1.1"):
 
     Wildcard aliases route as CloudFront routes them; a disabled distribution answers 403.
     """
-    from ..cloudfront import viewer
-
     parts = _check(method, url, http_version)
     row = _deployed_row(parts.hostname)
     if not row.deployed_config.get("Enabled", True):
@@ -95,8 +95,6 @@ def trace_request(method, url, http_version="HTTP/1.1", https_port=None):
     ``billing`` and ``notes``. Raises EdgeError for a URL or method that is not a
     request at all. Nothing is counted as usage.
     """
-    from .index import EdgeDistribution
-
     parts = _check(method, url, http_version)
     method = method.upper()
     scheme = parts.scheme
@@ -164,8 +162,6 @@ def _unanswered(method, url, http_version, parts):
 
 def _tls(distribution, host):
     """The certificate a viewer asking for ``host`` over HTTPS is shown, and whether the handshake succeeds."""
-    from .certificates import covers, find_certificate
-
     if host == distribution.domain_name or distribution.certificate_ref is None:
         tls = {
             "certificate": "*.cloudfront.net (default CloudFront certificate)",
@@ -223,8 +219,6 @@ def _redirect_notes(decision, scheme, method):
 def invalidate(distribution_id, paths):
     """Drop ``paths`` ("/a.jpg", "/images/*", "/*") of one distribution from every running edge's
     cache (within about half a second); return the stored ``EdgeInvalidation``."""
-    from .models import EdgeInvalidation
-
     paths = list(paths)
     if not paths:
         raise EdgeError("Name at least one path to invalidate.")
@@ -241,6 +235,4 @@ def invalidate(distribution_id, paths):
 def usage_summary(distribution_id, since=None):
     """Counters (HTTP and HTTPS requests, redirects, 403s, cache hits and misses, bytes out) and
     estimated charges for one distribution; see ``edge.usage``."""
-    from .usage import usage_summary as summary
-
-    return summary(distribution_id, since)
+    return _usage_summary(distribution_id, since)

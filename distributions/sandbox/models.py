@@ -1,10 +1,84 @@
-"""Tables of the sandbox edge: certificates viewers are shown, invalidations, and usage.
+"""The sandbox's tables: the simulated control plane, and the edge's certificates, invalidations and usage.
 
-Imported at the end of ``distributions/models.py``, so these are models of the
-``distributions`` app. Nothing here talks to the network.
+A nested app (label ``sandbox``) whose tables keep the names they had when they
+belonged to the ``distributions`` app, so no data moved. Shared by the simulator
+and the edge, which both depend on these models and never on each other's
+private functions. Nothing here talks to the network.
 """
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from ..cloudfront.certificates import covers
+from ..models import DistributionStatus
+
+
+class SimulatedDistribution(models.Model):
+    """The simulator's fake CloudFront control plane: one row per distribution."""
+
+    id = models.CharField(primary_key=True, max_length=14)
+    domain_name = models.CharField(max_length=64, unique=True)
+    config = models.JSONField()
+    etag = models.CharField(max_length=14)
+    status = models.CharField(max_length=16, choices=DistributionStatus.choices)
+    last_modified = models.DateTimeField()
+    # What edge locations serve: the config as of the last completed deployment.
+    deployed_config = models.JSONField(null=True)
+    deploy_ready_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "distributions_simulateddistribution"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.id
+
+    @property
+    def arn(self):
+        return f"arn:aws:cloudfront::{settings.CONSOLE_SIMULATOR_ACCOUNT_ID}:distribution/{self.id}"
+
+    def settle(self):
+        """Complete a deployment whose delay has passed (edges then serve the config); returns self.
+
+        Lazy, as the simulator has no clock of its own: whoever reads the row next (the API,
+        the edge's index) completes it, once, with a conditional UPDATE.
+        """
+        if (
+            self.status == DistributionStatus.IN_PROGRESS
+            and self.deploy_ready_at
+            and timezone.now() >= self.deploy_ready_at
+        ):
+            SimulatedDistribution.objects.filter(
+                pk=self.pk, etag=self.etag, status=DistributionStatus.IN_PROGRESS
+            ).update(status=DistributionStatus.DEPLOYED, deployed_config=self.config)
+            self.status = DistributionStatus.DEPLOYED
+            self.deployed_config = self.config
+        return self
+
+
+class SimulatedInvalidation(models.Model):
+    """An invalidation in the simulator's control plane: InProgress, then Completed after the deploy delay."""
+
+    id = models.CharField(primary_key=True, max_length=14)
+    distribution_id = models.CharField(max_length=14, db_index=True)
+    paths = models.JSONField()
+    caller_reference = models.CharField(max_length=128)
+    status = models.CharField(max_length=16)
+    create_time = models.DateTimeField()
+    ready_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "distributions_simulatedinvalidation"
+        ordering = ["-create_time", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distribution_id", "caller_reference"], name="invalidation_reference_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.id
 
 
 class CertificateSource(models.TextChoices):
@@ -34,6 +108,7 @@ class SimulatedCertificate(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "distributions_simulatedcertificate"
         ordering = ["created", "id"]
 
     def __str__(self):
@@ -41,8 +116,6 @@ class SimulatedCertificate(models.Model):
 
     def covers(self, hostname):
         """True when a viewer asking for ``hostname`` would accept this certificate."""
-        from .certificates import covers
-
         return covers(self.domain_names, hostname)
 
 
@@ -58,6 +131,7 @@ class EdgeInvalidation(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "distributions_edgeinvalidation"
         ordering = ["id"]
 
 
@@ -82,17 +156,8 @@ class EdgeUsage(models.Model):
 
     objects = EdgeUsageQuerySet.as_manager()
 
-    COUNTERS = (
-        "http_requests",
-        "https_requests",
-        "redirects",
-        "forbidden",
-        "cache_hits",
-        "cache_misses",
-        "bytes_out",
-    )
-
     class Meta:
+        db_table = "distributions_edgeusage"
         ordering = ["distribution_id", "hour"]
         constraints = [
             models.UniqueConstraint(fields=["distribution_id", "hour"], name="edge_usage_per_hour"),

@@ -1,18 +1,16 @@
 """The training sandbox's own pages: Test a request, Usage, Reset sandbox."""
 
-from io import StringIO
-
 from django.conf import settings
 from django.contrib import messages
-from django.core.management import call_command
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from . import access, publish
-from .cloudfront import viewer
+from .. import access, mirror
+from ..cloudfront import viewer
+from ..models import Distribution
+from ..views import handles_backend_errors, render_error, require_view
 from .edge import EdgeError, trace_request, usage_summary
-from .models import Distribution
-from .views import handles_backend_errors, render_error, require_view
+from .reset import ResetError, load_sandbox
 
 HTTP_VERSIONS = ("HTTP/1.1", "HTTP/2", "HTTP/3", "HTTP/1.0")
 
@@ -59,7 +57,7 @@ def request_test(request):
 def distribution_usage(request, distribution_id):
     """What the sandbox edge counted for this distribution, with estimated charges."""
     require_view(request, distribution_id)
-    distribution = publish.sync_distribution(distribution_id)
+    distribution = mirror.sync_distribution(distribution_id)
     return render(
         request,
         "distributions/distribution_usage.html",
@@ -74,7 +72,9 @@ def sandbox_reset(request):
         return render_error(request, "Only Admins can reset the sandbox.", 403, "You cannot reset the sandbox")
     if settings.CONSOLE_BACKEND != "simulator":
         return render_error(request, "Reset applies to the training sandbox only (CONSOLE_BACKEND=simulator).", 400)
-    out = StringIO()
-    call_command("load_sandbox", reset=True, stdout=out)
+    try:
+        load_sandbox(request.user, reset=True)
+    except ResetError as exc:
+        return render_error(request, str(exc), 409, "The sandbox could not be reset")
     messages.success(request, "The training distributions are back to their starting configuration.")
     return redirect("distributions:distribution_list")

@@ -22,8 +22,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
+from django.conf import settings
+from django.db.models import Q
 
 from . import ca
+from .models import CertificateSource, SimulatedCertificate
 
 SUPPORTED_CURVES = ("secp256r1", "secp384r1")
 RSA_SIZES = (1024, 2048, 3072, 4096)
@@ -41,26 +44,6 @@ class CertificateError(Exception):
 
 
 # ---------------------------------------------------------------- names
-
-
-def covers(domain_names, hostname):
-    """True when a certificate for ``domain_names`` is valid for ``hostname``.
-
-    Matching is case-insensitive; a wildcard stands for exactly one leftmost label
-    (``*.example.com`` covers ``www.example.com``, not ``example.com`` nor ``a.b.example.com``).
-    """
-    host = (hostname or "").lower().rstrip(".")
-    if not host:
-        return False
-    for name in domain_names:
-        name = name.lower().rstrip(".")
-        if name == host:
-            return True
-        if name.startswith("*.") and "." in host:
-            label, rest = host.split(".", 1)
-            if label and rest == name[2:]:
-                return True
-    return False
 
 
 def normalize_domain_name(name):
@@ -92,9 +75,7 @@ def _new_iam_id():
 
 
 def _new_arn():
-    from django.conf import settings
-
-    account = getattr(settings, "CONSOLE_SIMULATOR_ACCOUNT_ID", "123456789012")
+    account = settings.CONSOLE_SIMULATOR_ACCOUNT_ID
     return f"arn:aws:acm:us-east-1:{account}:certificate/{uuid.uuid4()}"
 
 
@@ -110,8 +91,6 @@ def _names_of(cert):
 
 
 def _store(cert, cert_pem, key_pem, chain_pem, source, arn=None):
-    from .models import SimulatedCertificate
-
     fields = {
         "domain_names": _names_of(cert),
         "certificate_pem": cert_pem,
@@ -143,8 +122,6 @@ def create_self_signed(domain_names, days=ca.LEAF_DAYS):
         raise CertificateError("A certificate for CloudFront can name at most 100 domain names.")
     key = ca.new_key()
     cert = ca.sign_certificate(names, key, None, key, days=days)
-    from .models import CertificateSource
-
     return _store(cert, ca.cert_pem(cert), ca.key_pem(key), "", CertificateSource.SELF_SIGNED)
 
 
@@ -196,8 +173,6 @@ def import_certificate(cert_pem, key_pem, chain_pem=None, source=None):
     certificates where one is expected, an encrypted or mismatched key, an expired
     certificate, an unsupported key type, a chain that does not sign it.
     """
-    from .models import CertificateSource
-
     cert_text = _text(cert_pem, "certificate")
     key_text = _text(key_pem, "private key")
     try:
@@ -254,28 +229,14 @@ def import_certificate(cert_pem, key_pem, chain_pem=None, source=None):
 
 def find_certificate(identifier):
     """The SimulatedCertificate an ``ACMCertificateArn`` or ``IAMCertificateId`` names, or None."""
-    from django.db.models import Q
-
-    from .models import SimulatedCertificate
-
     if not identifier:
         return None
     return SimulatedCertificate.objects.filter(Q(arn=identifier) | Q(iam_certificate_id=identifier)).first()
 
 
-def certificate_reference(config):
-    """The ARN or IAM ID a config's ViewerCertificate names, or None for the default certificate."""
-    viewer = (config or {}).get("ViewerCertificate") or {}
-    if viewer.get("CloudFrontDefaultCertificate") or not viewer:
-        return None
-    return viewer.get("ACMCertificateArn") or viewer.get("IAMCertificateId") or None
-
-
 def ensure_sandbox_certificate(arn, domain_names):
     """The sandbox's own ACM certificate for ``arn``, signed by the local CA (re-issued when
     the CA changed or it nears expiry) so that ``curl --cacert .edge/ca.pem`` trusts it."""
-    from .models import CertificateSource, SimulatedCertificate
-
     row = SimulatedCertificate.objects.filter(arn=arn).first()
     names = [normalize_domain_name(n) for n in domain_names]
     if row is not None and set(row.domain_names) == set(names) and ca.issued_by_local_ca(row.certificate_pem):
@@ -287,7 +248,5 @@ def ensure_sandbox_certificate(arn, domain_names):
 
 def renew_sandbox_certificates():
     """Re-issue every sandbox certificate not signed by the current CA (say, after ``.edge/`` was removed)."""
-    from .models import CertificateSource, SimulatedCertificate
-
     for row in SimulatedCertificate.objects.filter(source=CertificateSource.SANDBOX):
         ensure_sandbox_certificate(row.arn, row.domain_names)

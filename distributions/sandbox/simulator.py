@@ -18,11 +18,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ..backends.base import BackendError, NoSuchDistribution, PreconditionFailed
 from ..cloudfront import config as cfg
 from ..cloudfront import defaults, hosts
 from ..cloudfront import invalidation as inv
-from ..models import DistributionStatus, SimulatedDistribution, SimulatedInvalidation
-from .base import BackendError, NoSuchDistribution, PreconditionFailed
+from ..cloudfront.certificates import certificate_reference
+from ..models import DistributionStatus
+from .certificates import find_certificate
+from .models import EdgeInvalidation, SimulatedCertificate, SimulatedDistribution, SimulatedInvalidation
 
 _UPPER = string.ascii_uppercase + string.digits
 _LOWER = string.ascii_lowercase + string.digits
@@ -59,17 +62,6 @@ def _validate(config, certificate_names=None):
     return defaults.fill(config)
 
 
-def _settle(row):
-    """Complete a deployment whose delay has passed (the edge then serves the config)."""
-    if row.status == DistributionStatus.IN_PROGRESS and row.deploy_ready_at and timezone.now() >= row.deploy_ready_at:
-        SimulatedDistribution.objects.filter(pk=row.pk, etag=row.etag, status=DistributionStatus.IN_PROGRESS).update(
-            status=DistributionStatus.DEPLOYED, deployed_config=row.config
-        )
-        row.status = DistributionStatus.DEPLOYED
-        row.deployed_config = row.config
-    return row
-
-
 def _deploy_ready_at():
     return timezone.now() + timedelta(seconds=settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS)
 
@@ -83,7 +75,7 @@ class SimulatorBackend:
 
     def _row(self, distribution_id):
         try:
-            return _settle(SimulatedDistribution.objects.get(pk=distribution_id))
+            return SimulatedDistribution.objects.get(pk=distribution_id).settle()
         except SimulatedDistribution.DoesNotExist:
             raise NoSuchDistribution(distribution_id) from None
 
@@ -120,12 +112,10 @@ class SimulatorBackend:
         """
         if not isinstance(config, dict) or not isinstance(config.get("ViewerCertificate"), dict):
             return None
-        return self.certificate_names(cfg.certificate_reference(config))
+        return self.certificate_names(certificate_reference(config))
 
     def certificates(self):
         """The certificates a ViewerCertificate can name in the sandbox."""
-        from ..edge.models import SimulatedCertificate
-
         return [
             {
                 "id": c.arn,
@@ -139,15 +129,13 @@ class SimulatorBackend:
 
     def certificate_names(self, reference):
         """The names a certificate covers, or None when the sandbox does not hold it."""
-        from ..edge.certificates import find_certificate
-
         certificate = find_certificate(reference) if reference else None
         return list(certificate.domain_names) if certificate else None
 
     def list_distributions(self):
         """ListDistributions summaries: the distribution without its config wrapper."""
         for row in SimulatedDistribution.objects.all():
-            _settle(row)
+            row.settle()
             summary = self._distribution(row)
             config = summary.pop("DistributionConfig")
             summary.update(
@@ -206,7 +194,7 @@ class SimulatorBackend:
                     continue
             else:  # pragma: no cover
                 raise BackendError("ServiceUnavailable", "Could not allocate a distribution ID.", 503)
-        return {"Distribution": self._distribution(_settle(row)), "ETag": row.etag}
+        return {"Distribution": self._distribution(row.settle()), "ETag": row.etag}
 
     def update_distribution(self, distribution_id, config, if_match):
         if not if_match:
@@ -217,7 +205,7 @@ class SimulatorBackend:
                 row = SimulatedDistribution.objects.select_for_update().get(pk=distribution_id)
             except SimulatedDistribution.DoesNotExist:
                 raise NoSuchDistribution(distribution_id) from None
-            _settle(row)
+            row.settle()
             if if_match != row.etag:
                 raise PreconditionFailed(PRECONDITION_FAILED)
             if not isinstance(config, dict) or config.get("CallerReference") != row.config.get("CallerReference"):
@@ -230,7 +218,7 @@ class SimulatorBackend:
             row.last_modified = timezone.now()
             row.deploy_ready_at = _deploy_ready_at()
             row.save()
-        return {"Distribution": self._distribution(_settle(row)), "ETag": row.etag, "RequestId": str(uuid.uuid4())}
+        return {"Distribution": self._distribution(row.settle()), "ETag": row.etag, "RequestId": str(uuid.uuid4())}
 
     def create_invalidation(self, distribution_id, paths, caller_reference):
         """CreateInvalidation: CloudFront's path rules and in-progress limits; the same reference and
@@ -303,10 +291,8 @@ class SimulatorBackend:
 
     @staticmethod
     def _drop_from_edge(distribution_id, paths):
-        """Running sandbox edges drop the objects too (the edge's own cache, see ``edge.invalidate``)."""
-        from ..edge import invalidate
-
-        invalidate(distribution_id, paths)
+        """Running sandbox edges drop the objects too: each applies every EdgeInvalidation row once."""
+        EdgeInvalidation.objects.create(distribution_id=distribution_id, paths=list(paths))
 
     # Simulator-only: what the edge serves.
 
@@ -323,11 +309,90 @@ class SimulatorBackend:
         if row is None and host:
             best = None
             for candidate in SimulatedDistribution.objects.all():
-                served = _settle(candidate).deployed_config or {}
+                served = candidate.settle().deployed_config or {}
                 alias = hosts.best_alias(cfg.aliases(served), host)
                 if alias and (best is None or hosts.specificity(alias) > hosts.specificity(best[0])):
                     best = (alias, candidate)
             row = best[1] if best else None
         if row is None:
             raise NoSuchDistribution(host, f"No distribution serves the host {host!r}.")
-        return _settle(row)
+        return row.settle()
+
+    # For the sandbox API (distributions/api): a ListDistributions page, one invalidation, deletion.
+
+    SUMMARY_FIELDS = (
+        "Aliases",
+        "Origins",
+        "OriginGroups",
+        "DefaultCacheBehavior",
+        "CacheBehaviors",
+        "CustomErrorResponses",
+        "Comment",
+        "PriceClass",
+        "Enabled",
+        "ViewerCertificate",
+        "Restrictions",
+        "WebACLId",
+        "HttpVersion",
+        "IsIPV6Enabled",
+        "Staging",
+    )
+
+    def list_distributions_page(self, marker="", max_items=100, where=None):
+        """One ListDistributions page: ``(summaries, next marker or None)``.
+
+        Distributions are listed by ID; a page holds those after ``marker`` (the
+        previous page's last ID) that match the Q ``where``.
+        """
+        rows = SimulatedDistribution.objects.order_by("id")
+        if where is not None:
+            rows = rows.filter(where)
+        if marker:
+            rows = rows.filter(id__gt=marker)
+        rows = list(rows[: max_items + 1])
+        page = rows[:max_items]
+        summaries = []
+        for row in page:
+            summary = self._distribution(row.settle())
+            config = summary.pop("DistributionConfig")
+            summary.pop("InProgressInvalidationBatches")
+            summary.update({key: config[key] for key in self.SUMMARY_FIELDS if key in config})
+            summary["ETag"] = row.etag
+            summaries.append(summary)
+        return summaries, (page[-1].id if len(rows) > max_items else None)
+
+    def get_invalidation(self, distribution_id, invalidation_id):
+        """GetInvalidation: one invalidation of the distribution, or NoSuchInvalidation."""
+        self._row(distribution_id)
+        row = SimulatedInvalidation.objects.filter(distribution_id=distribution_id, pk=invalidation_id).first()
+        if row is None:
+            raise BackendError("NoSuchInvalidation", f"The invalidation {invalidation_id} does not exist.", 404)
+        return self._invalidation(self._settle_invalidation(row))
+
+    def delete_distribution(self, distribution_id, if_match):
+        """DeleteDistribution with CloudFront's rules: the current ETag as IfMatch, and the distribution
+        disabled (``Enabled`` false) and Deployed first."""
+        if not if_match:
+            raise BackendError(
+                "InvalidIfMatchVersion", "The If-Match version is missing or not valid for the resource."
+            )
+        with transaction.atomic():
+            try:
+                row = SimulatedDistribution.objects.select_for_update().get(pk=distribution_id)
+            except SimulatedDistribution.DoesNotExist:
+                raise NoSuchDistribution(distribution_id) from None
+            row.settle()
+            if if_match != row.etag:
+                raise PreconditionFailed()
+            if row.config.get("Enabled"):
+                raise BackendError(
+                    "DistributionNotDisabled", "The distribution you are trying to delete has not been disabled.", 409
+                )
+            if row.status != DistributionStatus.DEPLOYED:
+                raise BackendError(
+                    "DistributionNotDisabled",
+                    "The distribution is disabled but still In Progress; delete it once its status is Deployed.",
+                    409,
+                )
+            SimulatedInvalidation.objects.filter(distribution_id=distribution_id).delete()
+            row.delete()

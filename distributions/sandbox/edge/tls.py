@@ -14,8 +14,8 @@ import os
 import ssl
 import tempfile
 
-from ..cloudfront import hosts
-from . import ca
+from ...cloudfront import hosts
+from .. import ca
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from ..cloudfront import config as cfg
-from ..cloudfront import hosts, viewer
+from ...cloudfront import config as cfg
+from ...cloudfront import hosts, viewer
+from ...cloudfront.certificates import certificate_reference
+from ...models import DistributionStatus
+from ..models import EdgeInvalidation, SimulatedCertificate, SimulatedDistribution
 from .cache import cache_rule
-from .certificates import certificate_reference
 
 logger = logging.getLogger(__name__)
 
@@ -211,16 +213,12 @@ class EdgeIndex:
 
     def refresh(self):
         """Bring the snapshot up to date; cheap when nothing changed. Runs on a database thread."""
-        from ..backends.simulator import _settle  # completes deployments whose delay has passed
-        from ..models import DistributionStatus, SimulatedDistribution
-        from .models import EdgeInvalidation, SimulatedCertificate
-
         result = RefreshResult()
         due = SimulatedDistribution.objects.filter(
             status=DistributionStatus.IN_PROGRESS, deploy_ready_at__lte=timezone.now()
         )
         for row in due:
-            _settle(row)
+            row.settle()  # completes deployments whose delay has passed
         fingerprint = list(SimulatedDistribution.objects.order_by("pk").values_list("pk", "etag", "status"))
         if fingerprint != self._fingerprint:
             rows = SimulatedDistribution.objects.filter(deployed_config__isnull=False).values_list(

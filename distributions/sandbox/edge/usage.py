@@ -9,6 +9,8 @@ the HTTP request that got the 301 and once as the HTTPS request that follows.
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..models import EdgeUsage
+
 BYTES_PER_GB = 1024**3  # AWS bills data transfer per GB of 2^30 bytes
 DEFAULT_PRICES = {
     "http_per_10000": "0.0075",  # USD per 10,000 HTTP requests
@@ -63,8 +65,6 @@ def flush(counts, moment=None):
     from django.db import IntegrityError, transaction
     from django.db.models import F
     from django.utils import timezone
-
-    from .models import EdgeUsage
 
     if not counts:
         return
@@ -155,8 +155,6 @@ def summarize(distribution_id, rows, price_table=None):
 
 def usage_summary(distribution_id, since=None):
     """What the edge counted for ``distribution_id`` (optionally since a datetime), with charges."""
-    from .models import EdgeUsage
-
     rows = EdgeUsage.objects.for_distribution(distribution_id)
     if since is not None:
         rows = rows.filter(hour__gte=hour_of(since))

@@ -1,0 +1,225 @@
+"""The Distributions list: a table of hundreds of thousands of rows that costs the same whatever their number.
+
+- Everything the table shows is stored on the mirror row (``mirror.list_fields``): one
+  query reads a page, with no join and no backend call. In Progress rows are refreshed by
+  the background worker (``tasks.refresh_deployments``) and by each row's htmx status
+  badge, never by rendering the list.
+- **Keyset paging**: a page is the ``size`` rows after (or before) the last row seen, in
+  the order (sort column, ID), read along an index. Deep pages cost what page 1 costs,
+  where OFFSET would read every row before them.
+- **A capped count**: the header counts matching rows up to ``COUNT_CAP`` and shows
+  "(1000+)" beyond, as the CloudFront console does, instead of counting the whole table on
+  every view.
+
+Every control is a plain GET link or form; with htmx the ``distribution-table`` partial is
+swapped and the header count and pagination follow out of band.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+from django.db import connection
+from django.db.models import Q
+from django.shortcuts import render
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_safe
+
+from . import access
+from .models import Distribution
+from .views import aws_identity
+
+COUNT_CAP = 1000
+PAGE_SIZES = (10, 20, 50, 100)
+DEFAULT_SIZE = 20
+# Query parameter -> (column, header label). Only these columns can be sorted on: each has an index.
+SORTS = {
+    "id": ("id", "ID"),
+    "description": ("comment", "Description"),
+    "domain": ("domain_name", "Domain name"),
+    "aliases": ("aliases_text", "Alternate domain names"),
+    "status": ("status", "Status"),
+    "state": ("enabled", "State"),
+    "modified": ("last_modified", "Last modified"),
+    "https": ("https_required", "HTTPS required"),
+}
+DEFAULT_SORT, DEFAULT_ORDER = "modified", "desc"  # most recently modified first, as the console lists them
+HTTPS_FILTERS = {"yes": True, "no": False}
+
+
+def _encode_cursor(row, column):
+    value = getattr(row, column)
+    value = value.isoformat() if hasattr(value, "isoformat") else value
+    return base64.urlsafe_b64encode(json.dumps([value, row.pk]).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(text, column):
+    """``(value, pk)`` from a cursor, or None for anything the console did not write."""
+    if not text or len(text) > 400:
+        return None
+    try:
+        value, pk = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (ValueError, TypeError, binascii.Error):
+        return None
+    if not isinstance(pk, str) or len(pk) > 32:
+        return None
+    if column == "last_modified" and value is not None:
+        value = parse_datetime(value) if isinstance(value, str) else None
+        if value is None:
+            return None
+    elif column == "enabled" or column == "https_required":
+        if not isinstance(value, bool):
+            return None
+    elif not isinstance(value, str):
+        return None
+    return value, pk
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the user asked the list for, from whitelisted query parameters."""
+
+    query: str = ""
+    sort: str = DEFAULT_SORT
+    order: str = DEFAULT_ORDER
+    https: str = ""
+    size: int = DEFAULT_SIZE
+    after: str = ""
+    before: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, data):
+        """Read the GET parameters; anything unknown falls back to the default."""
+        sort = data.get("sort") if data.get("sort") in SORTS else DEFAULT_SORT
+        order = data.get("order") if data.get("order") in ("asc", "desc") else ("desc" if sort == "modified" else "asc")
+        try:
+            size = int(data.get("size", DEFAULT_SIZE))
+        except ValueError:
+            size = DEFAULT_SIZE
+        try:
+            page = max(1, min(int(data.get("page", 1)), 10**7))
+        except ValueError:
+            page = 1
+        return cls(
+            query=data.get("q", "").replace("\x00", "").strip()[:200],
+            sort=sort,
+            order=order,
+            https=data.get("https") if data.get("https") in HTTPS_FILTERS else "",
+            size=size if size in PAGE_SIZES else DEFAULT_SIZE,
+            after=data.get("after", "")[:400],
+            before=data.get("before", "")[:400] if not data.get("after") else "",
+            page=page,
+        )
+
+    @property
+    def column(self):
+        return SORTS[self.sort][0]
+
+    def url(self, **changes):
+        """A link to the list with ``changes``; cursors and page number are dropped unless given."""
+        changed = replace(self, **{"after": "", "before": "", "page": 1, **changes})
+        params = {
+            "q": changed.query,
+            "https": changed.https,
+            "sort": changed.sort if (changed.sort, changed.order) != (DEFAULT_SORT, DEFAULT_ORDER) else "",
+            "order": changed.order if (changed.sort, changed.order) != (DEFAULT_SORT, DEFAULT_ORDER) else "",
+            "size": changed.size if changed.size != DEFAULT_SIZE else "",
+            "after": changed.after,
+            "before": changed.before,
+            "page": changed.page if changed.page > 1 else "",
+        }
+        return "?" + urlencode({k: v for k, v in params.items() if v != ""})
+
+    def headers(self):
+        """The table's column headers: label, link that sorts by it (or None), and aria-sort."""
+        headers = []
+        for key, (_, label) in SORTS.items():
+            current = key == self.sort
+            next_order = (
+                ("asc" if self.order == "desc" else "desc") if current else ("desc" if key == "modified" else "asc")
+            )
+            aria = ("ascending" if self.order == "asc" else "descending") if current else "none"
+            headers.append({"key": key, "label": label, "url": self.url(sort=key, order=next_order), "aria_sort": aria})
+        headers.insert(4, {"key": "origins", "label": "Origins", "url": None, "aria_sort": None})
+        return headers
+
+
+def keyset_page(rows, column, descending, size, after=None, before=None):
+    """``(rows of the page, has previous, has next)``: ``size`` rows after ``after`` (or before ``before``).
+
+    Rows are ordered by (``column``, pk), in the same direction, so that equal values page in a
+    stable order. NULLs sort where the database puts them by default (then an index serves both
+    directions); ``nulls_order_largest`` says where that is.
+    """
+    backwards = before is not None
+    cursor = before if backwards else after
+    ascending = descending == backwards
+    nulls_after = connection.features.nulls_order_largest == ascending
+    if cursor:
+        value, pk = cursor
+        cmp = "gt" if ascending else "lt"
+        if value is None:
+            condition = Q(**{f"{column}__isnull": True, f"pk__{cmp}": pk})
+            if not nulls_after:
+                condition |= Q(**{f"{column}__isnull": False})
+        else:
+            condition = Q(**{f"{column}__{cmp}": value}) | Q(**{column: value, f"pk__{cmp}": pk})
+            if nulls_after:
+                condition |= Q(**{f"{column}__isnull": True})
+        rows = rows.filter(condition)
+    ordering = [column, "pk"] if ascending else [f"-{column}", "-pk"]
+    found = list(rows.order_by(*ordering)[: size + 1])
+    more, found = len(found) > size, found[:size]
+    if backwards:
+        found.reverse()
+        return found, more, True
+    return found, cursor is not None, more
+
+
+@require_safe
+def distribution_list(request):
+    """The Distributions table: filter, HTTPS filter, sort, page size and keyset pages; no backend call."""
+    listing = Listing.from_query(request.GET)
+    rows = Distribution.objects.filter(access.visible_filter(request.user)).search(listing.query)
+    if listing.https:
+        rows = rows.requiring_https(HTTPS_FILTERS[listing.https])
+    rows = rows.defer("certificate", "last_error", "arn", "default_root_object", "etag")
+    column = listing.column
+    page, has_previous, has_next = keyset_page(
+        rows,
+        column,
+        listing.order == "desc",
+        listing.size,
+        after=_decode_cursor(listing.after, column),
+        before=_decode_cursor(listing.before, column),
+    )
+    if not page and (listing.after or listing.before):  # a cursor past the end: start again
+        page, has_previous, has_next = keyset_page(rows, column, listing.order == "desc", listing.size)
+        listing = replace(listing, after="", before="", page=1)
+    # The count stops at COUNT_CAP + 1 rows: a bounded read whatever N (see the module docstring).
+    count = rows.order_by()[: COUNT_CAP + 1].count()
+    context = {
+        "page": page,
+        "listing": listing,
+        "query": listing.query,
+        "headers": listing.headers(),
+        "count": min(count, COUNT_CAP),
+        "count_capped": count > COUNT_CAP,
+        "previous_url": listing.url(before=_encode_cursor(page[0], column), page=max(1, listing.page - 1))
+        if has_previous and page
+        else None,
+        "next_url": listing.url(after=_encode_cursor(page[-1], column), page=listing.page + 1)
+        if has_next and page
+        else None,
+        "page_sizes": PAGE_SIZES,
+        "identity": aws_identity(),
+    }
+    template = "distributions/distribution_list.html"
+    if request.htmx and request.htmx.target == "distribution-table":
+        # The rows, plus the header count, pagination and sort state out of band (they sit outside the rows).
+        template += "#distribution-table"
+        context["fragment"] = True
+    return render(request, template, context)
