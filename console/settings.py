@@ -13,6 +13,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from distributions.cloudfront import quotas as cloudfront_quotas
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -52,6 +54,13 @@ def env_choice(name, default, choices):
     return value
 
 
+def env_quotas(name):
+    try:
+        return cloudfront_quotas.parse(os.environ.get(name))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
+
+
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -64,6 +73,9 @@ ALLOWED_HOSTS = [
 
 CONSOLE_BACKEND = env_choice("CONSOLE_BACKEND", "simulator", ("simulator", "aws"))
 CONSOLE_SIMULATOR_DEPLOY_SECONDS = env_float("CONSOLE_SIMULATOR_DEPLOY_SECONDS", 5.0)
+# Per-distribution quotas the simulator enforces: today's CloudFront defaults (75 cache behaviors,
+# 100 origins, 10 origin groups, 100 aliases) unless raised, e.g. "cache_behaviors=100,origins=150".
+CONSOLE_SIMULATOR_QUOTAS = env_quotas("CONSOLE_SIMULATOR_QUOTAS")
 # The sandbox edge (manage.py runedge) keeps its local CA and certificates here.
 CONSOLE_EDGE_STATE_DIR = Path(env_str("CONSOLE_EDGE_STATE_DIR", str(BASE_DIR / ".edge")))
 # Estimated charges on the Usage page, USD (any key may be left out).

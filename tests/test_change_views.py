@@ -131,8 +131,12 @@ class TestEditOrigin:
             origin_url(site, "legacy"), {"protocol_policy": "https-only", "minimum_ssl_protocol": "TLSv1.2"}
         )
         assert response.status_code == 200
-        resolved = {f.code for f in response.context["review"].removed}
-        assert "weak-origin-tls" in resolved
+        # An http-only origin uses no TLS, so its old protocols were no finding; HTTPS with TLSv1.2 only adds none.
+        assert "weak-origin-tls" not in {f.code for f in response.context["review"].added}
+        weak = signed_in.get(
+            origin_url(site, "legacy"), {"protocol_policy": "https-only", "minimum_ssl_protocol": "TLSv1"}
+        )
+        assert "weak-origin-tls" in {f.code for f in weak.context["review"].added}
 
     def test_http_to_https_pushes_and_offers_an_invalidation(self, signed_in, site):
         response = signed_in.post(

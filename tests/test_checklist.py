@@ -104,14 +104,9 @@ TRIGGERS = [
     ("shadowed-default", secure([behavior("/*")]), None, "shadowed-behavior", "error", "*", None),
     ("missing-origin", secure([behavior("/api/*", origin_id="gone")]), None, "missing-origin", "error", "/api/*", "gone"),
     (
-        "redirect-403-methods",
+        "redirect-307-methods",
         secure([behavior("/api/*", "redirect-to-https", allowed=ALL_METHODS)]),
-        None, "redirect-403-methods", "warning", "/api/*", None,
-    ),
-    (
-        "redirect-403-options",
-        secure([behavior("/api/*", "redirect-to-https", allowed=GET_HEAD_OPTIONS)]),
-        None, "redirect-403-methods", "warning", "/api/*", None,
+        None, "redirect-307-methods", "warning", "/api/*", None,
     ),
     (
         "http-only-origin-behind-https",
@@ -153,11 +148,6 @@ TRIGGERS = [
         None, "default-certificate-with-aliases", "error", None, None,
     ),
     ("weak-viewer-tls", secure(ViewerCertificate=acm("TLSv1.2_2019")), None, "weak-viewer-tls", "warning", None, None),
-    (
-        "weak-viewer-tls-unset",
-        secure(ViewerCertificate={"IAMCertificateId": "ASCAEXAMPLE", "SSLSupportMethod": "sni-only"}),
-        None, "weak-viewer-tls", "warning", None, None,
-    ),
     ("invalid-path-pattern", secure([behavior("/images/a b.jpg")]), None, "invalid-path-pattern", "error", "/images/a b.jpg", None),
     (
         "duplicate-path-pattern",
@@ -186,8 +176,14 @@ NEAR_MISSES = [
         ),
         None, "missing-origin",
     ),
-    ("redirect-with-get-head", secure([behavior("/api/*", "redirect-to-https")]), None, "redirect-403-methods"),
-    ("https-only-with-all-methods", secure([behavior("/api/*", allowed=ALL_METHODS)]), None, "redirect-403-methods"),
+    ("redirect-with-get-head", secure([behavior("/api/*", "redirect-to-https")]), None, "redirect-307-methods"),
+    # OPTIONS is redirected too, but carries no write: a CORS behavior is not flagged
+    (
+        "redirect-with-options",
+        secure([behavior("/api/*", "redirect-to-https", allowed=GET_HEAD_OPTIONS)]),
+        None, "redirect-307-methods",
+    ),
+    ("https-only-with-all-methods", secure([behavior("/api/*", allowed=ALL_METHODS)]), None, "redirect-307-methods"),
     (
         "match-viewer-behind-https",
         secure([behavior("/app/*", "redirect-to-https")], origins=[custom_origin(policy="match-viewer")]),
@@ -195,6 +191,12 @@ NEAR_MISSES = [
     ),
     ("s3-origin", distribution_config(origins=[s3_origin()]), None, "http-to-origin"),
     ("origin-tls-1-2-only", secure(origins=[custom_origin(ssl=("TLSv1.2",))]), None, "weak-origin-tls"),
+    # an http-only origin uses no TLS at all: http-to-origin is the finding, not weak-origin-tls
+    (
+        "http-only-origin-with-old-protocols",
+        secure(origins=[custom_origin(policy="http-only", ssl=("TLSv1", "TLSv1.1", "TLSv1.2"))]),
+        None, "weak-origin-tls",
+    ),
     (
         "wildcard-and-apex-covered",
         secure(aliases=["example.com", "www.example.com"], ViewerCertificate=acm()),
@@ -210,13 +212,19 @@ NEAR_MISSES = [
     ("default-certificate-without-aliases", secure(), None, "default-certificate-with-aliases"),
     ("tls-1-2-2021", secure(ViewerCertificate=acm("TLSv1.2_2021")), None, "weak-viewer-tls"),
     ("tls-1-3", secure(ViewerCertificate=acm("TLSv1.3_2025")), None, "weak-viewer-tls"),
+    # a custom certificate sent without a security policy is held with TLSv1.2_2021 (defaults.py)
+    (
+        "weak-viewer-tls-unset",
+        secure(ViewerCertificate={"IAMCertificateId": "ASCAEXAMPLE", "SSLSupportMethod": "sni-only"}),
+        None, "weak-viewer-tls",
+    ),
     ("default-certificate-is-tls-v1", secure(), None, "weak-viewer-tls"),
     ("valid-pattern", secure([behavior("/images/a_b-c~$@:+&'\".jpg")]), None, "invalid-path-pattern"),
     ("distinct-patterns", secure([behavior("/a/*"), behavior("/a*")]), None, "duplicate-path-pattern"),
 ]  # fmt: skip
 
 ALL_CODES = {
-    "allows-http", "shadowed-behavior", "missing-origin", "redirect-403-methods", "http-to-origin",
+    "allows-http", "shadowed-behavior", "missing-origin", "redirect-307-methods", "http-to-origin",
     "weak-origin-tls", "alias-not-covered", "default-certificate-with-aliases", "weak-viewer-tls",
     "invalid-path-pattern", "duplicate-path-pattern",
 }  # fmt: skip
@@ -262,10 +270,11 @@ class TestMessages:
         assert "'/'" in findings[1].message and "'/?'" in findings[1].message and "'/??*'" in findings[1].message
         assert "'/x'" not in findings[1].message  # itself shadowed: it catches nothing
 
-    def test_redirect_403_names_the_methods(self):
-        config = secure([behavior("/api/*", "redirect-to-https", allowed=GET_HEAD_OPTIONS)])
-        (finding,) = codes(checklist.check(config), "redirect-403-methods")
-        assert "OPTIONS" in finding.message and "POST" not in finding.message
+    def test_redirect_307_names_the_methods_and_recommends_https_only(self):
+        config = secure([behavior("/api/*", "redirect-to-https", allowed=ALL_METHODS)])
+        (finding,) = codes(checklist.check(config), "redirect-307-methods")
+        assert "DELETE, PATCH, POST, PUT" in finding.message and "OPTIONS" not in finding.message
+        assert "307" in finding.message and "unencrypted" in finding.message and "HTTPS Only" in finding.message
 
     def test_each_uncovered_alias_is_its_own_finding(self):
         config = secure(aliases=["example.com", "www.example.com", "a.b.example.com"], ViewerCertificate=acm())
@@ -307,7 +316,7 @@ class TestOrder:
         assert [(f.path_pattern or f.origin_id, f.code) for f in checklist.check(config)] == [
             ("/b/*", "allows-http"),
             ("/b/*", "missing-origin"),
-            ("/a/*", "redirect-403-methods"),
+            ("/a/*", "redirect-307-methods"),
             ("/a/x", "shadowed-behavior"),
             ("*", "allows-http"),
             ("origin-main", "weak-origin-tls"),
@@ -455,7 +464,7 @@ class TestDiffFindings:
         before = checklist.check(secure([behavior("/api/*")]))
         after = checklist.check(secure([behavior("/api/*", "redirect-to-https", allowed=ALL_METHODS)]))
         added, removed = checklist.diff_findings(before, after)
-        assert [(f.code, f.path_pattern) for f in added] == [("redirect-403-methods", "/api/*")] and removed == []
+        assert [(f.code, f.path_pattern) for f in added] == [("redirect-307-methods", "/api/*")] and removed == []
 
     def test_a_reworded_message_is_not_a_change(self):
         finding = checklist.Finding("allows-http", "warning", "*", None, "old words")

@@ -16,6 +16,13 @@ from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import ALL_METHODS, distribution_config
 
+ACM_CERTIFICATE = {
+    "CloudFrontDefaultCertificate": False,
+    "ACMCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+    "SSLSupportMethod": "sni-only",
+    "MinimumProtocolVersion": "TLSv1.2_2021",
+}
+
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -143,7 +150,7 @@ class TestImportAndExport:
         bad_config = distribution_config([("/a/*", "allow-all")])
         bad_config["CacheBehaviors"]["Items"][0]["ViewerProtocolPolicy"] = "sometimes"
         bad = write_json(tmp_path, "bad.json", bad_config)
-        with pytest.raises(CommandError, match="InvalidArgument"):
+        with pytest.raises(CommandError, match="MalformedXML"):
             run("import_distribution", good, bad)
         assert not SimulatedDistribution.objects.exists()
         assert not Distribution.objects.exists()
@@ -220,7 +227,6 @@ class TestEdgeRequest:
     @pytest.mark.parametrize(
         "method, url, status, pattern",
         [
-            ("POST", "http://{host}/images/a", 403, "/images/*"),
             ("GET", "https://{host}/images/a", 200, "/images/*"),
             ("GET", "http://{host}/private/a", 403, "private/*"),
             ("GET", "http://{host}/other", 200, "*"),
@@ -232,6 +238,32 @@ class TestEdgeRequest:
         answer = json.loads(run("edge_request", method, url.format(host=site.domain_name)))
         assert (answer["status"], answer["path_pattern"]) == (status, pattern)
         assert answer["location"] is None
+
+    def test_a_post_over_http_under_redirect_gets_a_307_to_the_https_url(self, make_distribution):
+        site = make_distribution([("/api/*", "redirect-to-https", ALL_METHODS)])
+        answer = json.loads(run("edge_request", "POST", f"http://{site.domain_name}/api/orders?id=7"))
+        assert (answer["status"], answer["path_pattern"]) == (307, "/api/*")
+        assert answer["location"] == f"https://{site.domain_name}/api/orders?id=7"
+        assert answer["http_version"] == "1.1"
+
+    def test_with_http_1_0_the_post_gets_403(self, make_distribution):
+        site = make_distribution([("/api/*", "redirect-to-https", ALL_METHODS)])
+        url = f"http://{site.domain_name}/api/orders"
+        answer = json.loads(run("edge_request", "POST", url, "--http-version", "1.0"))
+        assert (answer["status"], answer["location"]) == (403, None)
+        assert json.loads(run("edge_request", "POST", url, "--http-version", "2"))["status"] == 307
+
+    def test_a_wildcard_alias_serves_a_name_below_it_and_an_exact_alias_wins(self, make_distribution):
+        wildcard = make_distribution(aliases=["*.example.com"], ViewerCertificate=ACM_CERTIFICATE)
+        exact = make_distribution(aliases=["blog.example.com"], ViewerCertificate=ACM_CERTIFICATE)
+        assert json.loads(run("edge_request", "GET", "http://shop.example.com/"))["distribution_id"] == wildcard.id
+        assert json.loads(run("edge_request", "GET", "http://blog.example.com/"))["distribution_id"] == exact.id
+
+    def test_a_disabled_distribution_answers_403(self, make_distribution):
+        site = make_distribution(default_policy="allow-all", Enabled=False)
+        answer = json.loads(run("edge_request", "GET", f"http://{site.domain_name}/"))
+        assert (answer["status"], answer["location"], answer["path_pattern"]) == (403, None, None)
+        assert "disabled" in answer["reason"]
 
     def test_aliases_reach_their_distribution(self, make_distribution):
         site = make_distribution(

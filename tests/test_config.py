@@ -166,7 +166,7 @@ def _origins(n):
 def _behavior(pattern, **fields):
     def mutate(config):
         config["CacheBehaviors"] = quantity(
-            [BehaviorFactory(PathPattern=pattern, TargetOriginId="origin-main", **fields)]
+            [BehaviorFactory(PathPattern=pattern, **{"TargetOriginId": "origin-main", **fields})]
         )
 
     return mutate
@@ -177,6 +177,36 @@ def _two_behaviors(first, second):
         config["CacheBehaviors"] = quantity(
             [BehaviorFactory(PathPattern=p, TargetOriginId="origin-main") for p in (first, second)]
         )
+
+    return mutate
+
+
+def _origin_group(group_id, groups=1):
+    """A second origin, ``groups`` origin groups over both, and a behavior routed to the first group."""
+
+    def mutate(config):
+        config["Origins"]["Items"].append(OriginFactory(Id="origin-backup"))
+        config["Origins"]["Quantity"] = 2
+        members = quantity([{"OriginId": "origin-main"}, {"OriginId": "origin-backup"}])
+        config["OriginGroups"] = quantity(
+            {
+                "Id": group_id if i == 0 else f"{group_id}-{i}",
+                "FailoverCriteria": {"StatusCodes": quantity([500, 502, 503, 504])},
+                "Members": copy.deepcopy(members),
+            }
+            for i in range(groups)
+        )
+        _behavior("/api/*", TargetOriginId=group_id)(config)
+
+    return mutate
+
+
+def _oac_and_oai():
+    def mutate(config):
+        origin = config["Origins"]["Items"][0]
+        del origin["CustomOriginConfig"]
+        origin["S3OriginConfig"] = {"OriginAccessIdentity": "origin-access-identity/cloudfront/E127EXAMPLE51Z"}
+        origin["OriginAccessControlId"] = "E2QWRUHAPOMQZL"
 
     return mutate
 
@@ -195,8 +225,15 @@ class TestValidate:
         "mutate",
         [
             pytest.param(lambda c: None, id="factory default"),
-            pytest.param(_behaviors(25), id="25 cache behaviors"),
-            pytest.param(_origins(25), id="25 origins"),
+            pytest.param(_behaviors(27), id="27 cache behaviors (more than the old 25)"),
+            pytest.param(_behaviors(75), id="75 cache behaviors (today's quota)"),
+            pytest.param(_origins(100), id="100 origins (today's quota)"),
+            pytest.param(_origin_group("group-1"), id="behavior routed to an origin group"),
+            pytest.param(_set(["ViewerCertificate", "MinimumProtocolVersion"], "TLSv1.2_2025"), id="TLSv1.2_2025"),
+            pytest.param(_set(["HttpVersion"], "http2and3"), id="http2and3"),
+            pytest.param(_set(["SomeFutureField"], {"Deep": [1]}), id="a member the model does not know"),
+            pytest.param(_set(["Origins", "Items", 0, "OriginPath"], "/static/v2"), id="origin path"),
+            pytest.param(_set(["Origins", "Items", 0, "DomainName"], "localhost"), id="the sandbox's local origin"),
             pytest.param(_set(["Comment"], "x" * 128), id="comment of 128"),
             pytest.param(_set(["Comment"], ""), id="empty comment"),
             pytest.param(_behavior("images/*.jpg"), id="pattern without leading slash"),
@@ -230,7 +267,7 @@ class TestValidate:
                 "InconsistentQuantities",
                 id="quantity too small",
             ),
-            pytest.param(_set(["Aliases"], {"Quantity": "1", "Items": ["a.com"]}), "InconsistentQuantities", id="str"),
+            pytest.param(_set(["Aliases"], {"Quantity": "1", "Items": ["a.com"]}), "MalformedXML", id="str"),
             pytest.param(
                 _set(["DefaultCacheBehavior", "AllowedMethods", "CachedMethods", "Quantity"], 3),
                 "InconsistentQuantities",
@@ -241,20 +278,55 @@ class TestValidate:
                 "InconsistentQuantities",
                 id="nested in an origin",
             ),
-            # InvalidArgument
+            # MalformedXML: CloudFront validates enumerations while it parses the request
             pytest.param(
                 _set(["DefaultCacheBehavior", "ViewerProtocolPolicy"], "redirect-to-http"),
-                "InvalidArgument",
+                "MalformedXML",
                 id="bad default policy",
             ),
             pytest.param(
-                _behavior("/x/*", ViewerProtocolPolicy="HTTPS-only"), "InvalidArgument", id="bad behavior policy"
+                _behavior("/x/*", ViewerProtocolPolicy="HTTPS-only"), "MalformedXML", id="bad behavior policy"
             ),
+            pytest.param(
+                _set(["ViewerCertificate", "MinimumProtocolVersion"], "TLSv1.9"), "MalformedXML", id="TLSv1.9"
+            ),
+            pytest.param(_set(["HttpVersion"], "HTTP2"), "MalformedXML", id="HTTP2"),
+            pytest.param(_set(["PriceClass"], "PriceClass_50"), "MalformedXML", id="bad PriceClass"),
+            # InvalidArgument
             pytest.param(_behavior("/a b/*"), "InvalidArgument", id="pattern with a space"),
             pytest.param(_behavior("/a#b"), "InvalidArgument", id="pattern with a hash"),
             pytest.param(_behavior(""), "InvalidArgument", id="empty pattern"),
             pytest.param(_behavior("/" + "a" * 255), "InvalidArgument", id="pattern of 256"),
             pytest.param(_two_behaviors("/images/*", "/images/*"), "InvalidArgument", id="duplicate pattern"),
+            pytest.param(_two_behaviors("content/*", "/content/*"), "InvalidArgument", id="duplicate up to the /"),
+            pytest.param(
+                _behavior("/x/*", ForwardedValues={"QueryString": False, "Cookies": {"Forward": "none"}}),
+                "InvalidArgument",
+                id="CachePolicyId with ForwardedValues",
+            ),
+            pytest.param(
+                lambda c: c["DefaultCacheBehavior"].pop("CachePolicyId"), "InvalidArgument", id="no cache settings"
+            ),
+            pytest.param(_aliases(["WWW.example.com"], acm_certificate()), "InvalidArgument", id="mixed-case alias"),
+            pytest.param(
+                _set(["ViewerCertificate"], {**acm_certificate(), "MinimumProtocolVersion": "SSLv3"}),
+                "InvalidArgument",
+                id="sni-only with SSLv3",
+            ),
+            pytest.param(
+                lambda c: c.update(Staging=True, HttpVersion="http2and3"), "InvalidArgument", id="staging with HTTP/3"
+            ),
+            pytest.param(_oac_and_oai(), "IllegalOriginAccessConfiguration", id="OAC and OAI"),
+            pytest.param(
+                _set(["Origins", "Items", 0, "DomainName"], "origin_hostname"), "InvalidArgument", id="no domain"
+            ),
+            pytest.param(
+                _set(["Origins", "Items", 0, "DomainName"], "a.example.com:8080"), "InvalidArgument", id="port"
+            ),
+            pytest.param(
+                _set(["Origins", "Items", 0, "OriginPath"], "origin_path"), "InvalidArgument", id="path w/o /"
+            ),
+            pytest.param(_set(["Origins", "Items", 0, "OriginPath"], "/static/"), "InvalidArgument", id="path ends /"),
             pytest.param(
                 _behavior("/api/*", AllowedMethods=methods(["GET", "POST"])), "InvalidArgument", id="GET POST"
             ),
@@ -270,7 +342,9 @@ class TestValidate:
                 id="bad default methods",
             ),
             pytest.param(_set(["Comment"], "x" * 129), "InvalidArgument", id="comment of 129"),
-            pytest.param(_set(["Origins"], {"Quantity": 0}), "InvalidArgument", id="no origins"),
+            # the model: Origins.Items is required and holds at least one origin
+            pytest.param(_set(["Origins"], {"Quantity": 0}), "MalformedXML", id="no origins"),
+            pytest.param(_set(["Origins"], {"Quantity": 0, "Items": []}), "MalformedXML", id="empty origins"),
             pytest.param(
                 _set(["Origins"], quantity([OriginFactory(Id="origin-main"), OriginFactory(Id="origin-main")])),
                 "InvalidArgument",
@@ -278,12 +352,13 @@ class TestValidate:
             ),
             pytest.param(
                 _set(["Origins", "Items", 0, "CustomOriginConfig", "OriginProtocolPolicy"], "https-first"),
-                "InvalidArgument",
+                "MalformedXML",
                 id="bad origin protocol policy",
             ),
             # quotas
-            pytest.param(_behaviors(26), "TooManyCacheBehaviors", id="26 cache behaviors"),
-            pytest.param(_origins(26), "TooManyOrigins", id="26 origins"),
+            pytest.param(_behaviors(76), "TooManyCacheBehaviors", id="76 cache behaviors"),
+            pytest.param(_origins(101), "TooManyOrigins", id="101 origins"),
+            pytest.param(_origin_group("group-1", groups=11), "TooManyOriginGroupsPerDistribution", id="11 groups"),
             pytest.param(
                 _aliases([f"a{i}.example.com" for i in range(101)], acm_certificate()),
                 "TooManyDistributionCNAMEs",
@@ -310,12 +385,12 @@ class TestValidate:
                 "InvalidViewerCertificate",
                 id="ACM outside us-east-1",
             ),
-            # required fields
-            pytest.param(_delete("CallerReference"), "MalformedInput", id="no CallerReference"),
-            pytest.param(_delete("Origins"), "MalformedInput", id="no Origins"),
-            pytest.param(_delete("DefaultCacheBehavior"), "MalformedInput", id="no DefaultCacheBehavior"),
-            pytest.param(_delete("Comment"), "MalformedInput", id="no Comment"),
-            pytest.param(_delete("Enabled"), "MalformedInput", id="no Enabled"),
+            # required fields (botocore's model): CloudFront's request validation answers MalformedXML
+            pytest.param(_delete("CallerReference"), "MalformedXML", id="no CallerReference"),
+            pytest.param(_delete("Origins"), "MalformedXML", id="no Origins"),
+            pytest.param(_delete("DefaultCacheBehavior"), "MalformedXML", id="no DefaultCacheBehavior"),
+            pytest.param(_delete("Comment"), "MalformedXML", id="no Comment"),
+            pytest.param(_delete("Enabled"), "MalformedXML", id="no Enabled"),
         ],
     )
     def test_it_rejects_with_cloudfronts_code(self, mutate, code):

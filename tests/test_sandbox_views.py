@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from distributions.sandbox.models import SimulatedDistribution
 
+from .factories import ALL_METHODS
+
 pytestmark = pytest.mark.django_db
 
 
@@ -26,6 +28,17 @@ class TestRequestTest:
             reverse("distributions:request_test"), {"method": "HEAD", "url": f"http://{site.domain_name}/images/x"}
         ).context["result"]
         assert redirect["status"] == 301 and redirect["location"] == f"https://{site.domain_name}/images/x"
+
+    @pytest.mark.parametrize("version, status", [("HTTP/1.1", 307), ("HTTP/2", 307), ("HTTP/1.0", 403)])
+    def test_a_post_over_http_depends_on_the_http_version(self, signed_in, make_distribution, version, status):
+        site = make_distribution([("/orders", "redirect-to-https", ALL_METHODS)])
+        response = signed_in.get(
+            reverse("distributions:request_test"),
+            {"method": "POST", "url": f"http://{site.domain_name}/orders", "http_version": version},
+        )
+        assert response.context["result"]["status"] == status
+        assert f"<h2>{status}".encode() in response.content
+        assert b"2016 reference page" in response.content or b"HTTP/1.0 viewers" in response.content
 
     @pytest.mark.parametrize(
         "params, message",

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from distributions.backends.base import BackendError, NoSuchDistribution, PreconditionFailed
 from distributions.cloudfront import config as cfg
+from distributions.cloudfront import quotas
 from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import BehaviorFactory, OriginFactory, distribution_config, quantity
@@ -80,7 +81,7 @@ class TestCreateDistribution:
     @pytest.mark.parametrize(
         "config, code",
         [
-            (distribution_config(default_policy="http-only"), "InvalidArgument"),
+            (distribution_config(default_policy="http-only"), "MalformedXML"),
             (distribution_config(Aliases={"Quantity": 2, "Items": ["a.example.com"]}), "InconsistentQuantities"),
             (distribution_config(aliases=["www.example.com"]), "InvalidViewerCertificate"),
         ],
@@ -147,7 +148,8 @@ class TestUpdateDistribution:
         new = copy.deepcopy(config)
         del new["DefaultRootObject"]
         simulator.update_distribution(distribution_id, new, etag)
-        assert "DefaultRootObject" not in simulator.get_distribution_config(distribution_id)[0]
+        # reset to CloudFront's default, not kept from the previous config
+        assert simulator.get_distribution_config(distribution_id)[0]["DefaultRootObject"] == ""
 
     def test_the_etag_rotates_on_every_update(self, simulator, created):
         distribution_id, config, etag = created
@@ -201,19 +203,19 @@ class TestUpdateDistribution:
         [
             pytest.param(
                 lambda c: c["DefaultCacheBehavior"].update(ViewerProtocolPolicy="https-please"),
-                "InvalidArgument",
+                "MalformedXML",
                 400,
                 id="unknown policy",
             ),
             pytest.param(
                 lambda c: c.update(
                     CacheBehaviors=quantity(
-                        BehaviorFactory(PathPattern=f"/p{i}/*", TargetOriginId="origin-main") for i in range(26)
+                        BehaviorFactory(PathPattern=f"/p{i}/*", TargetOriginId="origin-main") for i in range(76)
                     )
                 ),
                 "TooManyCacheBehaviors",
                 400,
-                id="26 cache behaviors",
+                id="76 cache behaviors",
             ),
             pytest.param(
                 lambda c: c["CacheBehaviors"]["Items"][0].update(TargetOriginId="gone"),
@@ -225,10 +227,10 @@ class TestUpdateDistribution:
                 lambda c: c["CacheBehaviors"].update(Quantity=3), "InconsistentQuantities", 400, id="quantities"
             ),
             pytest.param(
-                lambda c: c.update(Origins=quantity(OriginFactory() for _ in range(26))),
+                lambda c: c.update(Origins=quantity(OriginFactory() for _ in range(101))),
                 "TooManyOrigins",
                 400,
-                id="26 origins",
+                id="101 origins",
             ),
         ],
     )
@@ -242,14 +244,25 @@ class TestUpdateDistribution:
         assert error.value.status == status
         assert simulator.get_distribution_config(distribution_id) == (config, etag)
 
-    def test_twenty_five_cache_behaviors_are_accepted(self, simulator, created):
+    @pytest.mark.parametrize("count", [27, 75])
+    def test_up_to_todays_quota_of_cache_behaviors_is_accepted(self, simulator, created, count):
         distribution_id, config, etag = created
         new = copy.deepcopy(config)
         new["CacheBehaviors"] = quantity(
-            BehaviorFactory(PathPattern=f"/p{i}/*", TargetOriginId="origin-main") for i in range(25)
+            BehaviorFactory(PathPattern=f"/p{i}/*", TargetOriginId="origin-main") for i in range(count)
         )
         simulator.update_distribution(distribution_id, new, etag)
-        assert len(simulator.get_distribution_config(distribution_id)[0]["CacheBehaviors"]["Items"]) == 25
+        assert len(simulator.get_distribution_config(distribution_id)[0]["CacheBehaviors"]["Items"]) == count
+
+    def test_a_raised_quota_is_honoured(self, simulator, created, settings):
+        settings.CONSOLE_SIMULATOR_QUOTAS = quotas.parse("cache_behaviors=100")
+        distribution_id, config, etag = created
+        new = copy.deepcopy(config)
+        new["CacheBehaviors"] = quantity(
+            BehaviorFactory(PathPattern=f"/p{i}/*", TargetOriginId="origin-main") for i in range(100)
+        )
+        simulator.update_distribution(distribution_id, new, etag)
+        assert len(simulator.get_distribution_config(distribution_id)[0]["CacheBehaviors"]["Items"]) == 100
 
     def test_it_rejects_an_alias_another_distribution_uses(self, simulator):
         simulator.create_distribution(with_aliases("www.example.com"))

@@ -1,4 +1,4 @@
-"""What a viewer gets: the reference page's table in cloudfront-facts.md."""
+"""What a viewer gets: today's table in cloudfront-facts.md (307 for HTTP/1.1+ writes, 403 below)."""
 
 import pytest
 from hypothesis import given
@@ -25,26 +25,58 @@ def single_policy(policy, allowed=ALL_METHODS):
 
 
 def decision_table():
-    """(policy, scheme, method, status) for every cell of the table, all seven methods allowed."""
+    """(policy, scheme, method, HTTP version, status) for every cell of the table, all seven methods allowed."""
     rows = []
     for method in SAFE + UNSAFE:
-        rows += [
-            ("allow-all", "https", method, 200),
-            ("allow-all", "http", method, 200),
-            ("redirect-to-https", "https", method, 200),
-            ("redirect-to-https", "http", method, 301 if method in SAFE else 403),
-            ("https-only", "https", method, 200),
-            ("https-only", "http", method, 403),
-        ]
+        for version in ("1.0", "1.1", "2", "3"):
+            redirected = 301 if method in SAFE else (403 if version == "1.0" else 307)
+            rows += [
+                ("allow-all", "https", method, version, 200),
+                ("allow-all", "http", method, version, 200),
+                ("redirect-to-https", "https", method, version, 200),
+                ("redirect-to-https", "http", method, version, redirected),
+                ("https-only", "https", method, version, 200),
+                ("https-only", "http", method, version, 403),
+            ]
     return rows
 
 
 class TestDecide:
-    @pytest.mark.parametrize("policy, scheme, method, status", decision_table())
-    def test_it_follows_the_reference_table(self, policy, scheme, method, status):
-        decision = viewer.decide(single_policy(policy), method, scheme, HOST, "/index.html")
+    @pytest.mark.parametrize("policy, scheme, method, version, status", decision_table())
+    def test_it_follows_todays_table(self, policy, scheme, method, version, status):
+        config = single_policy(policy)
+        decision = viewer.decide(config, method, scheme, HOST, "/index.html", http_version=version)
         assert decision.status == status
         assert decision.viewer_protocol_policy == policy
+        assert viewer.CompiledConfig(config).decide(method, scheme, HOST, "/index.html", http_version=version) == (
+            decision
+        )
+
+    @pytest.mark.parametrize("method", UNSAFE)
+    def test_a_write_over_http_1_1_gets_a_307_to_the_https_url(self, method):
+        decision = viewer.decide(single_policy("redirect-to-https"), method, "http", HOST, "/api/items", "a=1")
+        assert (decision.status, decision.outcome) == (307, "redirect")
+        assert decision.location == f"https://{HOST}/api/items?a=1"
+        assert "307" in decision.reason and "unencrypted" in decision.reason
+
+    def test_a_write_over_http_1_0_gets_403_and_no_location(self):
+        decision = viewer.decide(single_policy("redirect-to-https"), "POST", "http", HOST, "/a", http_version="1.0")
+        assert (decision.status, decision.location) == (403, None)
+        assert "HTTP/1.0" in decision.reason
+
+    def test_the_version_defaults_to_http_1_1(self):
+        assert viewer.decide(single_policy("redirect-to-https"), "PUT", "http", HOST, "/a").status == 307
+
+    @pytest.mark.parametrize(
+        "given, number", [("HTTP/1.1", "1.1"), ("http/2", "2"), ("2.0", "2"), ("1.0", "1.0"), (None, "1.1")]
+    )
+    def test_it_reads_http_versions(self, given, number):
+        assert viewer.http_version_number(given) == number
+
+    @pytest.mark.parametrize("given", ["1.2", "HTTP/4", "spdy"])
+    def test_it_refuses_what_is_not_an_http_version(self, given):
+        with pytest.raises(ValueError):
+            viewer.http_version_number(given)
 
     @pytest.mark.parametrize(
         "policy, scheme, method, allowed, status",
@@ -61,7 +93,8 @@ class TestDecide:
             ("redirect-to-https", "https", "DELETE", GET_HEAD_OPTIONS, 403),
             ("redirect-to-https", "https", "DELETE", ALL_METHODS, 200),
             ("redirect-to-https", "http", "GET", GET_HEAD, 301),
-            ("redirect-to-https", "http", "OPTIONS", GET_HEAD_OPTIONS, 403),
+            # the protocol comes first: the 307 sends the viewer to HTTPS, where OPTIONS is served
+            ("redirect-to-https", "http", "OPTIONS", GET_HEAD_OPTIONS, 307),
             ("https-only", "https", "POST", GET_HEAD, 403),
             ("https-only", "https", "PATCH", ALL_METHODS, 200),
             ("https-only", "https", "GET", GET_HEAD, 200),

@@ -366,10 +366,10 @@ class TestReview:
         assert "Findings this change resolves" in body
         assert "allows-http" in body
 
-    def test_it_names_the_403_consequence_as_a_finding(self, signed_in, make_distribution):
+    def test_it_names_the_307_consequence_as_a_finding(self, signed_in, make_distribution):
         api = make_distribution([("/api/*", "allow-all", ALL_METHODS)])
         response = signed_in.get(edit_url(api), {"behavior": "/api/*", "policy": "redirect-to-https"})
-        assert [f.code for f in response.context["review"].added] == ["redirect-403-methods"]
+        assert [f.code for f in response.context["review"].added] == ["redirect-307-methods"]
 
     def test_the_htmx_path_tester_also_refreshes_the_review(self, signed_in, static_site):
         etag = begin(signed_in, static_site, "/images/*")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Reproducer (not a benchmark): the mirror can be left at an OLDER version than the backend.
 
-``publish.sync_distribution`` reads the backend, then writes the mirror in a
+``mirror.sync_distribution`` reads the backend, then writes the mirror in a
 second step, with nothing ordering the two against a push's own ``mirror()``.
 A page view that read version N can therefore overwrite the mirror after a push
 already mirrored N+1: the backend holds N+1, the mirror (list page, "HTTPS

@@ -8,6 +8,7 @@ through the backend with an audit entry each. Every audit summary starts with
 
 import contextlib
 
+from django.conf import settings
 from django.db import transaction
 
 from .. import access, mirror, pipeline, publish, tasks
@@ -88,9 +89,9 @@ def _check_like_cloudfront(current, config):
     if config.get("CallerReference") != current.get("CallerReference"):
         raise api_error("IllegalUpdate", "The CallerReference of a distribution cannot be changed.")
     try:
-        cfg.validate(config)
+        cfg.validate(config, settings.CONSOLE_SIMULATOR_QUOTAS)  # raised quotas, as the simulator has them
     except cfg.ConfigError as exc:
-        raise api_error(exc.code, exc.message, 404 if exc.code.startswith("NoSuch") else 400) from None
+        raise api_error(exc.code, exc.message, exc.status) from None
 
 
 def update_distribution(caller, distribution_id, config, if_match):

@@ -39,7 +39,11 @@ class PreconditionFailed(BackendError):
 
     status = 412
 
-    def __init__(self, message="The If-Match version is missing or not valid for the resource."):
+    # CloudFront's own wording (cloud-custodian/cloud-custodian#3117), not InvalidIfMatchVersion's.
+    def __init__(
+        self,
+        message="The request failed because it didn't meet the preconditions in one or more request-header fields.",
+    ):
         super().__init__("PreconditionFailed", message)
 
 

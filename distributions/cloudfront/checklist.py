@@ -10,7 +10,8 @@ origins is encrypted), CloudFront.10 (no deprecated origin SSL protocols).
 Severities: "error" when the config does not do what its author meant (a
 behavior that can never be chosen, a missing origin, a name the certificate
 does not cover); "warning" when it works but leaves traffic unencrypted or
-weakly encrypted, or answers 403 where a viewer may expect a redirect. No rule
+weakly encrypted, or lets a write cross the network unencrypted before its
+307. No rule
 emits "info" yet; the level exists so the console can add notes without a
 new shape.
 """
@@ -18,20 +19,20 @@ new shape.
 from dataclasses import asdict, dataclass
 
 from . import config as cfg
-from . import patterns, shadowing
+from . import defaults, patterns, shadowing
 from .certificates import covers
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
-# Methods CloudFront does not redirect: over HTTP they get 403 (reference page).
-NOT_REDIRECTED = ("DELETE", "OPTIONS", "PATCH", "POST", "PUT")
-WEAK_ORIGIN_PROTOCOLS = ("SSLv3", "TLSv1", "TLSv1.1")
-# MinimumProtocolVersion values (viewer security policies), weakest first.
-VIEWER_TLS_POLICIES = (
-    "SSLv3", "TLSv1", "TLSv1_2016", "TLSv1.1_2016", "TLSv1.2_2018",
-    "TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025",
-)  # fmt: skip
-RECOMMENDED_VIEWER_TLS = "TLSv1.2_2021"
+# Methods that carry a body or change state. Under Redirect HTTP to HTTPS, CloudFront
+# answers them (and OPTIONS) over HTTP/1.1+ with 307 to the HTTPS URL, over HTTP/1.0 with 403:
+# by then the request, body included, has crossed the network unencrypted (cloudfront-facts.md).
+# OPTIONS is no write: a GET/HEAD/OPTIONS behavior (CORS) gets no finding.
+WRITE_METHODS = ("DELETE", "PATCH", "POST", "PUT")
+WEAK_ORIGIN_PROTOCOLS = cfg.ORIGIN_SSL_PROTOCOLS[: cfg.ORIGIN_SSL_PROTOCOLS.index("TLSv1.2")]
+# MinimumProtocolVersion values (viewer security policies), weakest first, from botocore's model.
+VIEWER_TLS_POLICIES = cfg.VIEWER_TLS_POLICIES
+RECOMMENDED_VIEWER_TLS = cfg.RECOMMENDED_SECURITY_POLICY
 FIX_POLICY = "set Viewer Protocol Policy to Redirect HTTP to HTTPS or HTTPS Only"
 
 
@@ -47,11 +48,12 @@ class Finding:
     alias: str | None = None  # the alternate domain name, for alias-not-covered
 
     @property
-    def key(self):
+    def key(self) -> tuple:
         """What identifies the finding across two versions of a config (messages may change)."""
         return (self.code, self.path_pattern, self.origin_id, self.alias)
 
-    def as_dict(self):
+    def as_dict(self) -> dict:
+        """The finding as JSON: what ``check_distribution --format json`` prints."""
         return asdict(self)
 
 
@@ -126,16 +128,18 @@ def _behavior_findings(config, behavior):
             Finding("allows-http", WARNING, pattern, None, f"{label} lets viewers use plain HTTP; {FIX_POLICY}.")
         )
     if policy == "redirect-to-https":
-        methods = [m for m in NOT_REDIRECTED if m in behavior.allowed_methods]
+        methods = [m for m in WRITE_METHODS if m in behavior.allowed_methods]
         if methods:
+            shown = ", ".join(methods)
             result.append(
                 Finding(
-                    "redirect-403-methods",
+                    "redirect-307-methods",
                     WARNING,
                     pattern,
                     None,
-                    f"{label} redirects HTTP to HTTPS, but HTTP {', '.join(methods)} requests get 403, not a "
-                    "redirect; make those clients use HTTPS URLs, or choose HTTPS Only so HTTP always gets 403.",
+                    f"{label} redirects HTTP to HTTPS and takes {shown}: an HTTP {shown} request has crossed the "
+                    "network unencrypted, body included, before CloudFront answers 307 (HTTP/1.0 clients get 403); "
+                    "choose HTTPS Only for behaviors that take writes.",
                 )  # fmt: skip
             )
     target = behavior.target_origin_id
@@ -180,7 +184,8 @@ def _origin_findings(config):
     result = []
     for origin in cfg.origins(config):
         custom = origin.get("CustomOriginConfig")
-        if not custom:
+        # An http-only origin uses no TLS at all: http-to-origin says what is wrong with it.
+        if not custom or custom.get("OriginProtocolPolicy") == "http-only":
             continue
         weak = [p for p in WEAK_ORIGIN_PROTOCOLS if p in cfg.items(custom.get("OriginSslProtocols"))]
         if weak:
@@ -197,7 +202,7 @@ def _origin_findings(config):
     return result
 
 
-def uses_default_certificate(config):
+def uses_default_certificate(config: dict) -> bool:
     """True when viewers get the *.cloudfront.net certificate (also when none is configured)."""
     certificate = config.get("ViewerCertificate") or {}
     if certificate.get("CloudFrontDefaultCertificate"):
@@ -235,8 +240,10 @@ def _certificate_findings(config, certificate_names):
                         alias,
                     )  # fmt: skip
                 )
-    # A custom certificate created without a security policy gets TLSv1.
-    version = (config.get("ViewerCertificate") or {}).get("MinimumProtocolVersion") or "TLSv1"
+    # A custom certificate sent without a security policy is stored with CloudFront's default (defaults.py).
+    version = (config.get("ViewerCertificate") or {}).get(
+        "MinimumProtocolVersion"
+    ) or defaults.CUSTOM_CERTIFICATE_POLICY
     if version in VIEWER_TLS_POLICIES and VIEWER_TLS_POLICIES.index(version) < VIEWER_TLS_POLICIES.index(
         RECOMMENDED_VIEWER_TLS
     ):
@@ -252,7 +259,7 @@ def _certificate_findings(config, certificate_names):
     return result
 
 
-def check(config, certificate_names=None):
+def check(config: dict, certificate_names: list | None = None) -> list[Finding]:
     """The checklist's findings for a DistributionConfig dict, in a stable order.
 
     Behavior findings come first, in evaluation order (the default last), then
@@ -273,7 +280,7 @@ def check(config, certificate_names=None):
     return result
 
 
-def shape_error(config):
+def shape_error(config) -> str | None:
     """Why ``config`` cannot be read as a DistributionConfig, or None when it can."""
     if not isinstance(config, dict):
         return "a DistributionConfig must be a JSON object"
@@ -292,7 +299,7 @@ def shape_error(config):
     return None
 
 
-def diff_findings(before, after):
+def diff_findings(before: list[Finding], after: list[Finding]) -> tuple[list, list]:
     """Findings ``after`` adds and findings it removes compared with ``before``: (added, removed).
 
     Findings are compared by code and subject (path pattern, origin, alias), so a

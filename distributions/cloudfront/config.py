@@ -8,35 +8,42 @@ import copy
 import re
 from dataclasses import dataclass
 
-from . import patterns
+from . import patterns, rules, service_model
+from .errors import ConfigError
+from .quotas import DEFAULT as DEFAULT_QUOTAS
+from .quotas import Quotas
 
-VIEWER_PROTOCOL_POLICIES = ("allow-all", "redirect-to-https", "https-only")
+# Display labels of the console (the model has no labels); the values themselves are the model's.
 POLICY_LABELS = {
     "allow-all": "HTTP and HTTPS",
     "redirect-to-https": "Redirect HTTP to HTTPS",
     "https-only": "HTTPS Only",
 }
-ORIGIN_PROTOCOL_POLICIES = ("http-only", "match-viewer", "https-only")
-ORIGIN_SSL_PROTOCOLS = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2")  # weakest first
-METHOD_SETS = (
-    frozenset({"GET", "HEAD"}),
-    frozenset({"GET", "HEAD", "OPTIONS"}),
-    frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}),
+VIEWER_PROTOCOL_POLICIES = tuple(p for p in POLICY_LABELS if p in service_model.enum("ViewerProtocolPolicy"))
+ORIGIN_PROTOCOL_POLICIES = service_model.enum("OriginProtocolPolicy")
+ORIGIN_SSL_PROTOCOLS = service_model.enum("SslProtocol")  # the model lists them weakest first
+METHOD_SETS = rules.METHOD_SETS
+MAX_COMMENT = rules.MAX_COMMENT
+SSL_SUPPORT_METHODS = service_model.enum("SSLSupportMethod")
+RECOMMENDED_SECURITY_POLICY = "TLSv1.2_2021"  # the console's recommendation (Developer Guide, security policies)
+
+
+def security_policy_strength(name: str) -> tuple:
+    """Sort key of a viewer security policy, weakest first: (TLS version, policy year).
+
+    ``SSLv3`` < ``TLSv1`` < ``TLSv1_2016`` < ``TLSv1.1_2016`` < … < ``TLSv1.2_2025`` < ``TLSv1.3_2025``.
+    """
+    found = re.fullmatch(r"TLSv(\d(?:\.\d)?)(?:_(\d{4}))?", name or "")
+    if not found:
+        return (0.0, 0)
+    return (float(found.group(1)), int(found.group(2) or 0))
+
+
+VIEWER_TLS_POLICIES = tuple(sorted(service_model.enum("MinimumProtocolVersion"), key=security_policy_strength))
+# The settings page lists the recommended policy first, then the others strongest first.
+SECURITY_POLICIES = (RECOMMENDED_SECURITY_POLICY,) + tuple(
+    p for p in reversed(VIEWER_TLS_POLICIES) if p != RECOMMENDED_SECURITY_POLICY
 )
-MAX_CACHE_BEHAVIORS = 25
-MAX_ORIGINS = 25
-MAX_ALIASES = 100
-MAX_COMMENT = 128
-_ALIAS = re.compile(r"(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
-
-
-class ConfigError(Exception):
-    """A config CloudFront would refuse, with the error code CloudFront uses."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -49,26 +56,29 @@ class Behavior:
     data: dict
 
     @property
-    def viewer_protocol_policy(self):
+    def viewer_protocol_policy(self) -> str | None:
+        """allow-all, redirect-to-https or https-only (None when the config lacks it)."""
         return self.data.get("ViewerProtocolPolicy")
 
     @property
-    def target_origin_id(self):
+    def target_origin_id(self) -> str | None:
+        """The origin or origin group this behavior routes to."""
         return self.data.get("TargetOriginId")
 
     @property
-    def allowed_methods(self):
+    def allowed_methods(self) -> list[str]:
+        """The methods CloudFront serves for this behavior (GET and HEAD when the config names none)."""
         return list(self.data.get("AllowedMethods", {}).get("Items", ["GET", "HEAD"]))
 
 
-def items(container):
+def items(container: dict | None) -> list:
     """The ``Items`` of a ``{"Quantity": n, "Items": [...]}`` list, [] when absent."""
     if not container:
         return []
     return container.get("Items") or []
 
 
-def behaviors(config):
+def behaviors(config: dict) -> list[Behavior]:
     """Every cache behavior in the order CloudFront evaluates them, default last."""
     result = [
         Behavior(i, b.get("PathPattern", ""), False, b) for i, b in enumerate(items(config.get("CacheBehaviors")))
@@ -77,7 +87,7 @@ def behaviors(config):
     return result
 
 
-def find_behavior(config, path_pattern):
+def find_behavior(config: dict, path_pattern: str) -> Behavior | None:
     """The behavior whose pattern is written ``path_pattern``; ``*`` is the default."""
     if path_pattern == patterns.DEFAULT_PATTERN:
         return behaviors(config)[-1]
@@ -87,24 +97,27 @@ def find_behavior(config, path_pattern):
     return None
 
 
-def origins(config):
+def origins(config: dict) -> list[dict]:
+    """The config's origins, in order."""
     return items(config.get("Origins"))
 
 
-def find_origin(config, origin_id):
+def find_origin(config: dict, origin_id: str | None) -> dict | None:
+    """The origin whose Id is ``origin_id`` (not an origin group), or None."""
     for origin in origins(config):
         if origin.get("Id") == origin_id:
             return origin
     return None
 
 
-def origin_type(origin):
+def origin_type(origin: dict) -> str:
+    """``S3`` for an S3 REST origin, ``Custom`` otherwise (custom origins, S3 website endpoints)."""
     if "S3OriginConfig" in origin and "CustomOriginConfig" not in origin:
         return "S3"
     return "Custom"
 
 
-def origin_protocol_policy(origin):
+def origin_protocol_policy(origin: dict) -> str | None:
     """How CloudFront reaches the origin: http-only, match-viewer or https-only."""
     custom = origin.get("CustomOriginConfig")
     if custom:
@@ -113,16 +126,17 @@ def origin_protocol_policy(origin):
     return "match-viewer" if origin_type(origin) == "S3" else None
 
 
-def aliases(config):
+def aliases(config: dict) -> list[str]:
+    """The alternate domain names, as written in the config."""
     return list(items(config.get("Aliases")))
 
 
-def requires_https(config):
+def requires_https(config: dict) -> bool:
     """True when no behavior, default included, lets viewers use plain HTTP."""
     return all(b.viewer_protocol_policy != "allow-all" for b in behaviors(config))
 
 
-def set_viewer_protocol_policy(config, path_patterns, policy):
+def set_viewer_protocol_policy(config: dict, path_patterns: list[str], policy: str) -> dict:
     """A copy of ``config`` with only the named behaviors' ViewerProtocolPolicy changed.
 
     Raises ConfigError: ``InvalidArgument`` for an unknown policy,
@@ -146,122 +160,24 @@ def set_viewer_protocol_policy(config, path_patterns, policy):
     return edited
 
 
-def _check_quantities(node, where="DistributionConfig"):
-    if isinstance(node, dict):
-        if "Quantity" in node:
-            quantity = node["Quantity"]
-            listed = node.get("Items") or []
-            if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity != len(listed):
-                raise ConfigError(
-                    "InconsistentQuantities",
-                    f"{where}.Quantity is {quantity!r} but {len(listed)} Items are listed.",
-                )
-        for key, value in node.items():
-            _check_quantities(value, f"{where}.{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            _check_quantities(value, f"{where}[{index}]")
+def validate(config: dict, quotas: Quotas = DEFAULT_QUOTAS, certificate_names: list | None = None) -> None:
+    """Raise ConfigError with CloudFront's code when CloudFront would refuse ``config``.
+
+    The rules themselves live in ``rules.py``; ``problems`` lists all of them at once.
+    """
+    rules.validate(config, quotas, certificate_names)
 
 
-def _check_behavior(behavior, origin_ids, label):
-    data = behavior.data
-    if not isinstance(data, dict) or not data:
-        raise ConfigError("InvalidArgument", f"The {label} is missing.")
-    policy = data.get("ViewerProtocolPolicy")
-    if policy not in VIEWER_PROTOCOL_POLICIES:
-        raise ConfigError(
-            "InvalidArgument",
-            f"The {label} has an invalid ViewerProtocolPolicy {policy!r}; "
-            f"use one of {', '.join(VIEWER_PROTOCOL_POLICIES)}.",
-        )
-    if data.get("TargetOriginId") not in origin_ids:
-        raise ConfigError(
-            "NoSuchOrigin",
-            f"The {label} routes to origin {data.get('TargetOriginId')!r}, which is not an origin of this distribution.",
-        )
-    methods = data.get("AllowedMethods")
-    if methods is not None and frozenset(items(methods)) not in METHOD_SETS:
-        raise ConfigError(
-            "InvalidArgument",
-            f"The {label} has AllowedMethods {items(methods)}; CloudFront accepts GET+HEAD, "
-            "GET+HEAD+OPTIONS, or all seven methods.",
-        )
+def problems(config: dict, quotas: Quotas = DEFAULT_QUOTAS, certificate_names: list | None = None) -> list:
+    """Every ConfigError CloudFront's rules find in ``config`` (empty when it would accept it).
+
+    In AWS mode these are the console's own opinion, shown as warnings: AWS
+    decides, and its answer is shown as it comes.
+    """
+    return list(rules.problems(config, quotas, certificate_names))
 
 
-def validate(config):
-    """Raise ConfigError with CloudFront's code when CloudFront would refuse ``config``."""
-    if not isinstance(config, dict):
-        raise ConfigError("MalformedInput", "A DistributionConfig must be a JSON object.")
-    _check_quantities(config)
-    for field in ("CallerReference", "Origins", "DefaultCacheBehavior", "Comment", "Enabled"):
-        if field not in config:
-            raise ConfigError("MalformedInput", f"DistributionConfig is missing the required field {field}.")
-    if not isinstance(config["Comment"], str) or len(config["Comment"]) > MAX_COMMENT:
-        raise ConfigError("InvalidArgument", f"Comment must be a string of at most {MAX_COMMENT} characters.")
-    origin_list = origins(config)
-    if not origin_list:
-        raise ConfigError("InvalidArgument", "A distribution needs at least one origin.")
-    if len(origin_list) > MAX_ORIGINS:
-        raise ConfigError("TooManyOrigins", f"A distribution can have at most {MAX_ORIGINS} origins.")
-    origin_ids = [o.get("Id") for o in origin_list]
-    if len(set(origin_ids)) != len(origin_ids):
-        raise ConfigError("InvalidArgument", "Origin IDs must be unique within a distribution.")
-    for origin in origin_list:
-        if not origin.get("Id") or not origin.get("DomainName"):
-            raise ConfigError("InvalidArgument", "Every origin needs an Id and a DomainName.")
-        custom = origin.get("CustomOriginConfig")
-        if custom and custom.get("OriginProtocolPolicy") not in ORIGIN_PROTOCOL_POLICIES:
-            raise ConfigError(
-                "InvalidArgument",
-                f"Origin {origin['Id']!r} has an invalid OriginProtocolPolicy {custom.get('OriginProtocolPolicy')!r}.",
-            )
-    cache_behaviors = items(config.get("CacheBehaviors"))
-    if len(cache_behaviors) > MAX_CACHE_BEHAVIORS:
-        raise ConfigError(
-            "TooManyCacheBehaviors",
-            f"A distribution can have at most {MAX_CACHE_BEHAVIORS} cache behaviors besides the default; "
-            f"this one has {len(cache_behaviors)}.",
-        )
-    seen = set()
-    for behavior in behaviors(config):
-        if behavior.is_default:
-            _check_behavior(behavior, origin_ids, "default cache behavior")
-            continue
-        error = patterns.pattern_error(behavior.path_pattern)
-        if error:
-            raise ConfigError("InvalidArgument", error)
-        if behavior.path_pattern in seen:
-            raise ConfigError(
-                "InvalidArgument",
-                f"The path pattern {behavior.path_pattern!r} is used by more than one cache behavior.",
-            )
-        seen.add(behavior.path_pattern)
-        _check_behavior(behavior, origin_ids, f"cache behavior {behavior.path_pattern!r}")
-    alias_list = aliases(config)
-    for alias in alias_list:
-        if not isinstance(alias, str) or not _ALIAS.fullmatch(alias) or len(alias) > 253:
-            raise ConfigError(
-                "InvalidArgument",
-                f"{alias!r} is not a valid alternate domain name: use a DNS name such as www.example.com "
-                "or a wildcard such as *.example.com.",
-            )
-    if len(alias_list) > MAX_ALIASES:
-        raise ConfigError("TooManyDistributionCNAMEs", f"A distribution can have at most {MAX_ALIASES} aliases.")
-    certificate = config.get("ViewerCertificate") or {}
-    if alias_list and certificate.get("CloudFrontDefaultCertificate", not certificate):
-        raise ConfigError(
-            "InvalidViewerCertificate",
-            "Alternate domain names need a custom SSL/TLS certificate that covers them; "
-            "the default *.cloudfront.net certificate cannot.",
-        )
-    arn = certificate.get("ACMCertificateArn")
-    if arn and not arn.startswith("arn:aws:acm:us-east-1:"):
-        raise ConfigError(
-            "InvalidViewerCertificate", "An ACM certificate for CloudFront must be in us-east-1 (N. Virginia)."
-        )
-
-
-def diff(old, new, path=""):
+def diff(old, new, path: str = "") -> list[tuple]:
     """Leaf-level differences between two JSON values, as (path, old, new) tuples."""
     if isinstance(old, dict) and isinstance(new, dict):
         changes = []
@@ -281,7 +197,7 @@ def diff(old, new, path=""):
 _MISSING = object()
 
 
-def reorder(config, path_patterns):
+def reorder(config: dict, path_patterns: list[str]) -> dict:
     """A copy of ``config`` whose cache behaviors are evaluated in the order ``path_patterns`` gives.
 
     ``path_patterns`` must name every non-default behavior exactly once (the
@@ -299,7 +215,7 @@ def reorder(config, path_patterns):
     return edited
 
 
-def set_origin_protocol(config, origin_id, protocol_policy, minimum_ssl_protocol):
+def set_origin_protocol(config: dict, origin_id: str, protocol_policy: str, minimum_ssl_protocol: str) -> dict:
     """A copy of ``config`` with one custom origin's protocol policy and minimum SSL protocol changed."""
     if protocol_policy not in ORIGIN_PROTOCOL_POLICIES:
         raise ConfigError("InvalidArgument", f"Unknown origin protocol policy {protocol_policy!r}.")
@@ -320,20 +236,13 @@ def set_origin_protocol(config, origin_id, protocol_policy, minimum_ssl_protocol
     return edited
 
 
-def minimum_ssl_protocol(origin):
+def minimum_ssl_protocol(origin: dict) -> str | None:
     """The weakest protocol a custom origin accepts, as the console's "Minimum origin SSL protocol"."""
     enabled = items((origin.get("CustomOriginConfig") or {}).get("OriginSslProtocols"))
     for protocol in ORIGIN_SSL_PROTOCOLS:
         if protocol in enabled:
             return protocol
     return None
-
-
-SSL_SUPPORT_METHODS = ("sni-only", "vip", "static-ip")
-SECURITY_POLICIES = (
-    "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025", "TLSv1.2_2019", "TLSv1.2_2018",
-    "TLSv1.1_2016", "TLSv1_2016", "TLSv1", "SSLv3",
-)  # fmt: skip
 
 
 def set_viewer_certificate(

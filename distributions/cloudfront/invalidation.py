@@ -5,7 +5,7 @@ MAX_FILES_IN_PROGRESS = 3000
 MAX_WILDCARDS_IN_PROGRESS = 15
 
 
-def path_error(path):
+def path_error(path: str) -> str | None:
     """Why CloudFront would refuse this invalidation path, or None."""
     if not isinstance(path, str) or not path:
         return "An invalidation path cannot be empty."
@@ -20,7 +20,7 @@ def path_error(path):
     return None
 
 
-def parse_paths(text):
+def parse_paths(text: str | None) -> tuple[list[str], list[str]]:
     """The paths of a textarea (one per line), duplicates dropped, and the errors found."""
     paths = list(dict.fromkeys(line.strip() for line in (text or "").splitlines() if line.strip()))
     if not paths:
@@ -28,5 +28,6 @@ def parse_paths(text):
     return paths, [error for error in map(path_error, paths) if error]
 
 
-def is_wildcard(path):
+def is_wildcard(path: str) -> bool:
+    """True for a path ending in ``*`` (CloudFront counts those apart in its in-progress limits)."""
     return path.endswith("*")

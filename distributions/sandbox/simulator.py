@@ -1,7 +1,9 @@
 """A fake CloudFront control plane kept in the database.
 
-Same JSON, same validation and error codes as CloudFront, IDs and domain names
-of CloudFront's shape, a new ETag on every update, and ``InProgress`` until
+Same JSON, same validation and error codes as CloudFront (``cloudfront/rules.py``,
+with the quotas of ``CONSOLE_SIMULATOR_QUOTAS``), the defaults CloudFront fills
+in stored with the config (``cloudfront/defaults.py``), IDs and domain names of
+CloudFront's shape, a new ETag on every update, and ``InProgress`` until
 ``CONSOLE_SIMULATOR_DEPLOY_SECONDS`` have passed, after which the edge serves
 the new config. Deployment completes lazily, whenever the row is next read.
 """
@@ -18,7 +20,9 @@ from django.utils import timezone
 
 from ..backends.base import BackendError, NoSuchDistribution, PreconditionFailed
 from ..cloudfront import config as cfg
+from ..cloudfront import defaults, hosts
 from ..cloudfront import invalidation as inv
+from ..cloudfront.certificates import certificate_reference
 from ..models import DistributionStatus
 from .certificates import find_certificate
 from .models import EdgeInvalidation, SimulatedCertificate, SimulatedDistribution, SimulatedInvalidation
@@ -39,12 +43,23 @@ def new_etag():
     return "E" + "".join(secrets.choice(_UPPER) for _ in range(13))
 
 
-def _validate(config):
+# CloudFront's own wording for a stale IfMatch (recorded in cloud-custodian/cloud-custodian#3117 and
+# hashicorp/terraform-provider-aws#17841), not InvalidIfMatchVersion's.
+PRECONDITION_FAILED = (
+    "The request failed because it didn't meet the preconditions in one or more request-header fields."
+)
+INVALID_IF_MATCH = "The If-Match version is missing or not valid for the resource."
+# AWS knowledge center, "How do I resolve the CNAMEAlreadyExists error".
+CNAME_TAKEN = "One or more of the CNAMEs you provided are already associated with a different resource."
+
+
+def _validate(config, certificate_names=None):
+    """CloudFront's answer to ``config`` as a BackendError; the config as CloudFront stores it otherwise."""
     try:
-        cfg.validate(config)
+        cfg.validate(config, settings.CONSOLE_SIMULATOR_QUOTAS, certificate_names)
     except cfg.ConfigError as exc:
-        status = 404 if exc.code.startswith("NoSuch") else 400
-        raise BackendError(exc.code, exc.message, status) from None
+        raise BackendError(exc.code, exc.message, exc.status) from None
+    return defaults.fill(config)
 
 
 def _deploy_ready_at():
@@ -84,17 +99,28 @@ class SimulatorBackend:
         }
 
     def _check_aliases(self, config, distribution_id=None):
-        wanted = set(cfg.aliases(config))
+        """CNAMEAlreadyExists for a name another distribution has. Overlapping wildcards (``*.example.com``
+        next to ``www.example.com``) are allowed within one account (Developer Guide, wildcards)."""
+        wanted = {hosts.normalize(a) for a in cfg.aliases(config)}
         if not wanted:
             return
         for other in SimulatedDistribution.objects.exclude(pk=distribution_id).only("id", "config"):
-            taken = wanted & set(cfg.aliases(other.config))
+            taken = wanted & {hosts.normalize(a) for a in cfg.aliases(other.config)}
             if taken:
                 raise BackendError(
-                    "CNAMEAlreadyExists",
-                    f"The alternate domain name {sorted(taken)[0]} is already used by distribution {other.id}.",
-                    409,
+                    "CNAMEAlreadyExists", f"{CNAME_TAKEN} ({sorted(taken)[0]}: distribution {other.id})", 409
                 )
+
+    def _names_held(self, config):
+        """The names of the config's custom certificate when the sandbox holds it, else None.
+
+        CloudFront refuses an alias its certificate does not cover; the sandbox can
+        only check certificates it holds (a config copied from a real account names
+        ARNs the sandbox never saw, and is accepted as CloudFront would accept it there).
+        """
+        if not isinstance(config, dict) or not isinstance(config.get("ViewerCertificate"), dict):
+            return None
+        return self.certificate_names(certificate_reference(config))
 
     def certificates(self):
         """The certificates a ViewerCertificate can name in the sandbox."""
@@ -135,8 +161,7 @@ class SimulatorBackend:
         return copy.deepcopy(row.config), row.etag
 
     def create_distribution(self, config):
-        config = copy.deepcopy(config)
-        _validate(config)
+        config = _validate(copy.deepcopy(config), self._names_held(config))
         with transaction.atomic():
             self._check_aliases(config)
             now = timezone.now()
@@ -162,9 +187,7 @@ class SimulatorBackend:
 
     def update_distribution(self, distribution_id, config, if_match):
         if not if_match:
-            raise BackendError(
-                "InvalidIfMatchVersion", "The If-Match version is missing or not valid for the resource."
-            )
+            raise BackendError("InvalidIfMatchVersion", INVALID_IF_MATCH)
         config = copy.deepcopy(config)
         with transaction.atomic():
             try:
@@ -173,10 +196,10 @@ class SimulatorBackend:
                 raise NoSuchDistribution(distribution_id) from None
             row.settle()
             if if_match != row.etag:
-                raise PreconditionFailed()
+                raise PreconditionFailed(PRECONDITION_FAILED)
             if not isinstance(config, dict) or config.get("CallerReference") != row.config.get("CallerReference"):
                 raise BackendError("IllegalUpdate", "The CallerReference of a distribution cannot be changed.")
-            _validate(config)
+            config = _validate(config, self._names_held(config))
             self._check_aliases(config, distribution_id)
             row.config = config
             row.etag = new_etag()
@@ -267,15 +290,19 @@ class SimulatorBackend:
         return copy.deepcopy(self._row(distribution_id).deployed_config)
 
     def find_by_host(self, host):
-        """The distribution a viewer reaches with this Host: its d….cloudfront.net name or an alias."""
-        host = (host or "").lower().rstrip(".")
-        row = SimulatedDistribution.objects.filter(domain_name=host).first()
-        if row is None:
+        """The distribution a viewer reaches with this Host: its d….cloudfront.net name, or the deployed
+        alias that matches it most specifically (an exact alias before ``*.example.com``, see
+        ``cloudfront/hosts.py``). Disabled distributions are found too: the caller answers for them."""
+        host = hosts.normalize(host)
+        row = SimulatedDistribution.objects.filter(domain_name=host).first() if host else None
+        if row is None and host:
+            best = None
             for candidate in SimulatedDistribution.objects.all():
                 served = candidate.settle().deployed_config or {}
-                if host in {a.lower() for a in cfg.aliases(served)}:
-                    row = candidate
-                    break
+                alias = hosts.best_alias(cfg.aliases(served), host)
+                if alias and (best is None or hosts.specificity(alias) > hosts.specificity(best[0])):
+                    best = (alias, candidate)
+            row = best[1] if best else None
         if row is None:
             raise NoSuchDistribution(host, f"No distribution serves the host {host!r}.")
         return row.settle()

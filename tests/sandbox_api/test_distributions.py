@@ -176,7 +176,10 @@ class TestUpdating:
         [
             (lambda c: c["CacheBehaviors"].update(Quantity=5), "InconsistentQuantities"),
             (lambda c: c.update(CallerReference="another"), "IllegalUpdate"),
-            (lambda c: c["DefaultCacheBehavior"].update(ViewerProtocolPolicy="sometimes"), "InvalidArgument"),
+            (
+                lambda c: c["DefaultCacheBehavior"].update(ViewerProtocolPolicy="sometimes"),
+                "MalformedXML",
+            ),  # enums are checked while parsing
         ],
     )
     def test_what_cloudfront_refuses_comes_back_with_its_code(self, cloudfront, make_distribution, edit, code):

@@ -5,8 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from distributions import publish
-from distributions.backends.base import BackendError
+from distributions.backends.base import BackendError, get_backend
 from distributions.cloudfront import checklist
+from distributions.cloudfront.certificates import certificate_reference
 
 
 def unusable(message):
@@ -37,8 +38,11 @@ def read_config(name):
 
 
 def fetch_config(distribution_id):
+    """The distribution's config and the names its custom certificate covers (None when the backend
+    does not hold the certificate), as the General page checks it."""
     try:
-        return publish.export_distribution(distribution_id)["DistributionConfig"]
+        config = publish.export_distribution(distribution_id)["DistributionConfig"]
+        return config, get_backend().certificate_names(certificate_reference(config))
     except BackendError as exc:
         raise unusable(f"{distribution_id}: {exc.code}: {exc.message}") from None
     except DatabaseError as exc:  # the simulator's tables: e.g. `migrate` never ran
@@ -68,11 +72,12 @@ class Command(BaseCommand):
         # line and exit 2, never half a report.
         checked = []
         for source in sources:
-            config = read_config(source) if is_file_argument(source) else fetch_config(source)
+            # A file names no certificate this console holds: its aliases' coverage is not checked.
+            config, names = (read_config(source), None) if is_file_argument(source) else fetch_config(source)
             problem = checklist.shape_error(config)
             if problem:
                 raise unusable(f"{source}: {problem}")
-            checked.append((source, checklist.check(config)))
+            checked.append((source, checklist.check(config, certificate_names=names)))
 
         if format == "json":
             rows = [{**finding.as_dict(), "source": source} for source, findings in checked for finding in findings]

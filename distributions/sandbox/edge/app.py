@@ -15,7 +15,12 @@ from .cache import CachedObject, EdgeCache, ttl_for
 from .origin import OriginClient
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-_STATUS_LINE = {200: 17, 301: 30, 403: 24, 502: 26, 504: 30}
+_STATUS_LINE = {200: 17, 301: 30, 307: 31, 403: 24, 502: 26, 504: 30}
+# HTTP/1.1+ writes under Redirect HTTP to HTTPS get 307 (cloudfront/viewer.py): the 301's page, retitled.
+_REDIRECT_BODIES = {
+    301: responses.REDIRECT_BODY,
+    307: responses.REDIRECT_BODY.replace(b"301 Moved Permanently", b"307 Temporary Redirect"),
+}
 
 
 class EdgeApp:
@@ -57,20 +62,21 @@ class EdgeApp:
             return
         method = scope["method"]
         raw_path = scope["raw_path"]
-        status, index = distribution.route(method, scope["scheme"], raw_path)
-        if status == 301:
+        status, index = distribution.route(method, scope["scheme"], raw_path, scope.get("http_version", "1.1"))
+        if status == 301 or status == 307:
             # The hot path of a training sandbox that requires HTTPS: keep it lean.
             query = scope["query_string"]
             location = b"https://" + hostname + self.https_suffix + raw_path + (b"?" + query if query else b"")
             head = method == "HEAD"
+            body = _REDIRECT_BODIES[status]
             await send(
                 {
                     "type": "http.response.start",
-                    "status": 301,
+                    "status": status,
                     "headers": [
                         (b"server", b"CloudFront"),
                         (b"content-type", b"text/html"),
-                        (b"content-length", responses.REDIRECT_LENGTH),
+                        (b"content-length", b"%d" % len(body)),
                         (b"location", location),
                         (b"x-cache", b"Redirect from cloudfront"),
                         (b"via", self.via),
@@ -79,8 +85,8 @@ class EdgeApp:
                     ],
                 }
             )
-            await send({"type": "http.response.body", "body": b"" if head else responses.REDIRECT_BODY})
-            self.meter.record(distribution.id, False, 301, self._redirect_bytes[head] + len(location))
+            await send({"type": "http.response.body", "body": b"" if head else body})
+            self.meter.record(distribution.id, False, status, self._redirect_bytes[head] + len(location))
             return
         if status == 403:
             policy = distribution.compiled.rules[index][0]

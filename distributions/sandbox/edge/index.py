@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from ...cloudfront import config as cfg
-from ...cloudfront import viewer
+from ...cloudfront import hosts, viewer
 from ...cloudfront.certificates import certificate_reference
 from ...models import DistributionStatus
 from ..models import EdgeInvalidation, SimulatedCertificate, SimulatedDistribution
@@ -116,9 +116,12 @@ class EdgeDistribution:
     def hostnames(self):
         return [self.domain_name, *self.aliases]
 
-    def route(self, method, scheme, raw_path):
+    def route(self, method, scheme, raw_path, http_version=viewer.DEFAULT_HTTP_VERSION):
         """(status, behavior index) for a request: ``viewer.CompiledConfig.verdict`` with a bounded
-        memo of path -> behavior, so that a path seen before costs a dictionary lookup."""
+        memo of path -> behavior, so that a path seen before costs a dictionary lookup.
+
+        ``http_version`` as ASGI gives it ("1.0", "1.1", "2"): HTTP/1.1+ writes under Redirect
+        HTTP to HTTPS get 307, HTTP/1.0 ones 403."""
         index = self._paths.get(raw_path)
         if index is None:
             index = self.compiled.behavior_index(raw_path.decode("latin-1"))
@@ -126,7 +129,7 @@ class EdgeDistribution:
                 self._paths.clear()
             self._paths[raw_path] = index
         policy, allowed = self._rules[index]
-        return viewer.apply_policy(policy, allowed, method, scheme)[0], index
+        return viewer.apply_policy(policy, allowed, method, scheme, http_version)[0], index
 
 
 def split_host(value):
@@ -142,19 +145,36 @@ def split_host(value):
 
 class Snapshot:
     """Deployed distributions by host name, as of one refresh. Never changed once built,
-    except for ``_memo``, a cache of raw Host header -> (distribution, host bytes)."""
+    except for ``_memo``, a cache of raw Host header -> (distribution, host bytes).
+
+    Exact names (d….cloudfront.net and aliases) are looked up first, then wildcard
+    aliases from the most specific down (``cloudfront/hosts.py``): ``*.example.com``
+    serves ``blog.example.com`` unless an exact alias or a longer wildcard claims it.
+    Disabled distributions are found too; the edge answers 403 for them.
+    """
 
     def __init__(self, distributions=()):
         self.distributions = {d.id: d for d in distributions}
         self.by_host = {}
+        self.wildcards = {}
         for distribution in distributions:
             for name in distribution.hostnames:
-                self.by_host[name] = distribution
+                (self.wildcards if name.startswith("*.") else self.by_host)[name] = distribution
         self._memo = {}
+
+    def resolve(self, name):
+        """The distribution serving a bare host name (lower case, no port), or None."""
+        found = self.by_host.get(name)
+        if found is None and self.wildcards:
+            for key in hosts.wildcard_keys(name):
+                found = self.wildcards.get(key)
+                if found is not None:
+                    break
+        return found
 
     def find(self, host):
         """The distribution serving ``host`` (a Host header value, port allowed), or None."""
-        return self.by_host.get(split_host(host))
+        return self.resolve(split_host(host))
 
     def lookup(self, raw_host):
         """For the request path: ``(distribution or None, host name bytes without port)``."""
@@ -167,7 +187,7 @@ class Snapshot:
             bare = name[: name.find("]") + 1]
         else:
             bare = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
-        found = (self.by_host.get(split_host(text)), bare.encode("latin-1"))
+        found = (self.resolve(split_host(text)), bare.encode("latin-1"))
         if len(self._memo) < _MEMO_LIMIT:
             self._memo[raw_host] = found
         return found

@@ -14,6 +14,7 @@ import os
 import ssl
 import tempfile
 
+from ...cloudfront import hosts
 from .. import ca
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,8 @@ class CertificateSelector:
             return None  # no SNI: the default certificate, as CloudFront does
         name = server_name.lower().rstrip(".")
         table = self.by_name
+        # A wildcard alias (*.example.com) routes any name below it (cloudfront/hosts.py).
+        name = next((key for key in [name, *hosts.wildcard_keys(name)] if key in table), name)
         if name in table:
             chosen = table[name]
             if chosen is None:

@@ -33,7 +33,7 @@ class UsageMeter:
         if counts is None:
             counts = self._counts[distribution_id] = [0, 0, 0, 0, 0, 0, 0]
         counts[_HTTPS if https else _HTTP] += 1
-        if status == 301:
+        if status == 301 or status == 307:  # 307: HTTP/1.1+ writes under Redirect HTTP to HTTPS
             counts[_REDIRECTS] += 1
         elif status == 403:
             counts[_FORBIDDEN] += 1
