@@ -217,8 +217,12 @@ def _certificate_choices(backend):
         return [{"id": "", "kind": "acm", "names": None, "label": f"Certificates could not be listed: {exc.message}"}]
 
 
-def _settings_after(config, choices, aliases_text, certificate, method, policy):
-    """``(config after the settings edit, error)``; on an error the config is unchanged."""
+def _settings_after(config, choices, aliases_text, certificate, method, policy, backend):
+    """``(config after the settings edit, error)``; on an error the config is unchanged.
+
+    Only the sandbox refuses a config that breaks CloudFront's rules here; in AWS mode the
+    review shows them as warnings and AWS decides (issue #11: never refuse what AWS accepts).
+    """
     known = {c["id"] for c in choices if c["id"]}
     if certificate and certificate not in known and certificate != certificate_reference(config):
         return config, f"No certificate {certificate!r} is available to this console."
@@ -227,7 +231,8 @@ def _settings_after(config, choices, aliases_text, certificate, method, policy):
         after = cfg.set_viewer_certificate(
             config, aliases_text.splitlines(), certificate or None, kind, method, policy if certificate else "TLSv1"
         )
-        cfg.validate(after)
+        if pipeline.enforces_rules(backend):
+            cfg.validate(after)
     except cfg.ConfigError as exc:
         return config, exc.message
     return after, ""
@@ -248,9 +253,13 @@ def distribution_settings_edit(request, distribution_id):
     certificate = data.get("certificate", certificate_reference(snapshot.config) or "")
     method = data.get("ssl_support_method", current.get("SSLSupportMethod") or "sni-only")
     policy = data.get("minimum_protocol_version", current.get("MinimumProtocolVersion") or "TLSv1.2_2021")
-    after, error = _settings_after(snapshot.config, choices, aliases_text, certificate, method, policy)
+    after, error = _settings_after(snapshot.config, choices, aliases_text, certificate, method, policy, backend)
     change_review = pipeline.review_change(snapshot.config, after, backend)
-    uncovered = [f for f in change_review.findings_after if f.code in REFUSED_BY_CLOUDFRONT]
+    uncovered = (
+        [f for f in change_review.findings_after if f.code in REFUSED_BY_CLOUDFRONT]
+        if change_review.authoritative
+        else []
+    )
     acknowledged = data.getlist("acknowledge")
     status = 400 if error else 200
     if request.method == "POST" and not error:

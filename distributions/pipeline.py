@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from . import access, approvals, publish
 from .backends.base import Backend, BackendError, get_backend
+from .cloudfront import config as cfg
 from .cloudfront.certificates import certificate_reference
 from .models import ChangeRequest, Distribution, EditSnapshot
 from .review import Review, review
@@ -55,7 +56,23 @@ def review_change(before: dict, after: dict, backend: Backend | None = None) -> 
     backend = backend or get_backend()
     names_before = backend.certificate_names(certificate_reference(before))
     names_after = backend.certificate_names(certificate_reference(after))
-    return review(before, after, names_before, names_after)
+    change_review = review(before, after, names_before, names_after)
+    if not enforces_rules(backend):
+        change_review.authoritative = False
+        known = {problem.message for problem in cfg.problems(before)}
+        change_review.warnings = [
+            f"{problem.code}: {problem.message}" for problem in cfg.problems(after) if problem.message not in known
+        ]
+    return change_review
+
+
+def enforces_rules(backend: Backend) -> bool:
+    """Whether the console refuses locally what breaks CloudFront's rules: only where it is CloudFront.
+
+    In AWS mode AWS decides (an account may have raised quotas, CloudFront may have learnt new
+    values), so the console's checks are warnings and AWS's own error is shown verbatim.
+    """
+    return getattr(backend, "name", "simulator") != "aws"
 
 
 def refusals(

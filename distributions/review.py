@@ -57,6 +57,11 @@ class Review:
     removed: list
     moved: list
     findings_after: list = field(default_factory=list)
+    # False in AWS mode: AWS decides what it refuses, so the console's own reading of CloudFront's
+    # rules is a warning to acknowledge, never a local refusal (AWS's answer is shown verbatim).
+    authoritative: bool = True
+    # In AWS mode, the rules the console believes CloudFront enforces that this change breaks.
+    warnings: list = field(default_factory=list)
 
     @property
     def errors_added(self):
@@ -65,11 +70,15 @@ class Review:
     @property
     def refused(self):
         """Errors this change adds that CloudFront refuses whatever the user acknowledges."""
+        if not self.authoritative:
+            return []
         return [f for f in self.errors_added if f.code in REFUSED_BY_CLOUDFRONT]
 
     @property
     def acknowledgeable(self):
         """Errors this change adds that the user may acknowledge and push anyway."""
+        if not self.authoritative:
+            return self.errors_added
         return [f for f in self.errors_added if f.code not in REFUSED_BY_CLOUDFRONT]
 
     def unacknowledged(self, acknowledged):

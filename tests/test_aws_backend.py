@@ -15,6 +15,7 @@ from distributions.backends import aws
 from distributions.backends.aws import AwsBackend
 from distributions.backends.base import BackendError, NoSuchDistribution
 from distributions.models import Distribution
+from distributions.review import finding_id
 
 from .factories import distribution_config
 
@@ -118,6 +119,27 @@ class TestWithMoto:
         assert response.status_code == 302
         config, _ = moto_backend.get_distribution_config(distribution_id)
         assert config["CacheBehaviors"]["Items"][0]["ViewerProtocolPolicy"] == "redirect-to-https"
+
+    def test_the_consoles_rules_are_warnings_in_aws_mode_and_the_change_goes_once_acknowledged(
+        self, moto_backend, signed_in, settings
+    ):
+        """Issue #11: AWS decides. An alias on the default certificate, which the sandbox refuses, is a warning here."""
+        settings.CONSOLE_BACKEND = "aws"
+        distribution_id = create(moto_backend)
+        mirror.sync_all(moto_backend)
+        edit = reverse("distributions:distribution_settings_edit", args=[distribution_id])
+        form = {"aliases": "www.example.com", "certificate": "", "confirm": "on"}
+        page = signed_in.get(edit, form)
+        assert page.status_code == 200
+        assert b"CloudFront may refuse this change" in page.content
+        assert b"This change cannot be pushed" not in page.content
+        form["etag"] = page.context["snapshot"].etag
+        refused = signed_in.post(edit, form)
+        assert refused.status_code == 400
+        assert moto_backend.get_distribution_config(distribution_id)[0]["Aliases"]["Quantity"] == 0
+        form["acknowledge"] = [finding_id(f) for f in refused.context["review"].acknowledgeable]
+        assert signed_in.post(edit, form).status_code == 302
+        assert moto_backend.get_distribution_config(distribution_id)[0]["Aliases"]["Items"] == ["www.example.com"]
 
     def test_the_refresh_button_syncs_the_fleet(self, moto_backend, signed_in, settings):
         settings.CONSOLE_BACKEND = "aws"

@@ -106,3 +106,32 @@ class TestRestoreGoesThroughTheReview:
         data = {"etag": etag, "behavior": "*", "policy": "https-only", **confirmations}
         assert signed_in.post(url, data).status_code == 302
         assert calls == ["viewer-protocol-policy"]
+
+
+class _AwsLikeBackend:
+    """What review_change asks of a backend, named as the boto3 one is: no certificate is known."""
+
+    name = "aws"
+
+    def certificate_names(self, reference):
+        return None
+
+
+class _SimulatorLikeBackend(_AwsLikeBackend):
+    name = "simulator"
+
+
+def test_in_aws_mode_cloudfronts_rules_are_warnings_and_aws_decides():
+    """Issue #11 item 3: the console never refuses locally what AWS may accept (raised quotas, new values)."""
+    from .factories import distribution_config
+
+    before = distribution_config()
+    after = cfg.set_viewer_certificate(before, ["www.example.com"], None, "acm", "sni-only", "TLSv1")
+    sandbox = pipeline.review_change(before, after, _SimulatorLikeBackend())
+    assert [f.code for f in sandbox.refused] == ["default-certificate-with-aliases"]
+    assert sandbox.warnings == []
+    aws = pipeline.review_change(before, after, _AwsLikeBackend())
+    assert aws.refused == []
+    assert [f.code for f in aws.acknowledgeable] == ["default-certificate-with-aliases"]
+    assert any(w.startswith("InvalidViewerCertificate:") for w in aws.warnings)
+    assert pipeline.refusals(aws, (), (), [finding_id(f) for f in aws.acknowledgeable]) == []
