@@ -1,21 +1,32 @@
 """What every viewer request goes through at the sandbox edge: a pure ASGI application.
 
 Outside Django's request cycle: the request path reads the in-memory ``Snapshot``
-of deployed configs (``index.py``), decides with the precompiled
-``viewer.CompiledConfig``, answers like CloudFront (``responses.py``), serves
-objects from the protocol-agnostic cache (``cache.py``) or the origin
-(``origin.py``), and counts usage in memory (``usage.py``). No database query,
-no database write. ``runner.py`` serves it with uvicorn.
+of deployed configs (``index.py``), computes the request's one canonical path
+(``cloudfront/uri.py``), decides on it with the precompiled ``viewer.CompiledConfig``,
+answers like CloudFront (``responses.py``), serves objects from the protocol-agnostic
+cache (``cache.py``) or the origin (``origin.py``), forwarding and keying what the
+behavior's policies say (``forwarding.py``), and counts usage in memory
+(``usage.py``). No database query, no database write. ``runner.py`` serves it with
+uvicorn, behind the limits of ``protocol.py``.
 """
 
+import asyncio
+import re
 import time
 
+from ..cloudfront.uri import canonical_path, canonical_query
 from . import responses, usage
 from .cache import CachedObject, EdgeCache, ttl_for
-from .origin import OriginClient
+from .forwarding import cache_key, shareable
+from .origin import OriginClient, ViewerRequest
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-_STATUS_LINE = {200: 17, 301: 30, 403: 24, 502: 26, 504: 30}
+_STATUS_LINE = {200: 17, 301: 30, 400: 26, 403: 24, 408: 30, 413: 39, 502: 26, 504: 30}
+_MEMO_LIMIT = 4096  # raw paths remembered with their canonical path
+_MEMO_PATH_BYTES = 512  # longer paths are canonicalized every time rather than remembered
+_QUERY_OK = re.compile(rb"[A-Za-z0-9/:@!$&'()*+,;=\"\-._~?%]*").fullmatch
+MAX_BODY_BYTES = 16 * 1024 * 1024  # a request body the sandbox reads into memory, at most
+BODY_TIMEOUT = 30.0  # seconds to receive a request body: a trickled body does not hold a connection
 
 
 class EdgeApp:
@@ -29,6 +40,7 @@ class EdgeApp:
         self.meter = meter if meter is not None else usage.UsageMeter()
         self.via = responses.via_header()
         self.origins.via = self.via
+        self._canonical = {}  # raw path -> canonical path (bytes)
         # Bytes a 301 puts on the wire besides its Location (X-Amz-Cf-Id has a fixed length).
         fixed = [
             (b"server", b"CloudFront"),
@@ -43,6 +55,20 @@ class EdgeApp:
         headers = responses.header_bytes(_STATUS_LINE[301], fixed)
         self._redirect_bytes = {False: headers + len(responses.REDIRECT_BODY), True: headers}
 
+    def canonical(self, raw_path):
+        """The canonical path (bytes) of a raw request path, or None when it is malformed (400)."""
+        path = self._canonical.get(raw_path)
+        if path is None:
+            text = canonical_path(raw_path)
+            if text is None:
+                return None
+            path = text.encode("ascii")
+            if len(raw_path) <= _MEMO_PATH_BYTES:
+                if len(self._canonical) >= _MEMO_LIMIT:
+                    self._canonical.clear()
+                self._canonical[raw_path] = path
+        return path
+
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return
@@ -55,13 +81,18 @@ class EdgeApp:
         if distribution is None or not distribution.enabled:
             await self._error(send, scope, None, 403, responses.BAD_REQUEST)
             return
+        path = self.canonical(scope["raw_path"])
+        if path is None:
+            await self._error(send, scope, distribution, 400, responses.BAD_REQUEST)
+            return
         method = scope["method"]
-        raw_path = scope["raw_path"]
-        status, index = distribution.route(method, scope["scheme"], raw_path)
+        status, index = distribution.route(method, scope["scheme"], path)
         if status == 301:
             # The hot path of a training sandbox that requires HTTPS: keep it lean.
             query = scope["query_string"]
-            location = b"https://" + hostname + self.https_suffix + raw_path + (b"?" + query if query else b"")
+            if query and not _QUERY_OK(query):
+                query = canonical_query(query).encode("ascii")
+            location = b"https://" + hostname + self.https_suffix + path + (b"?" + query if query else b"")
             head = method == "HEAD"
             await send(
                 {
@@ -88,7 +119,7 @@ class EdgeApp:
             message = responses.BAD_REQUEST if forbidden_protocol else responses.METHOD_NOT_ALLOWED
             await self._error(send, scope, distribution, 403, message)
             return
-        await self._serve(scope, receive, send, distribution, index)
+        await self._serve(scope, receive, send, distribution, index, path.decode("ascii"))
 
     async def _error(self, send, scope, distribution, status, message):
         request_id = responses.request_id()
@@ -109,56 +140,34 @@ class EdgeApp:
             nbytes = responses.header_bytes(_STATUS_LINE.get(status, 30), headers) + (0 if head else len(body))
             self.meter.record(distribution.id, scope["scheme"] == "https", status, nbytes)
 
-    async def _serve(self, scope, receive, send, distribution, index):
+    async def _serve(self, scope, receive, send, distribution, index, path):
         behavior = distribution.behaviors[index]
         method = scope["method"]
-        scheme = scope["scheme"]
-        raw_path = scope["raw_path"]
-        query = scope["query_string"]
-        path = raw_path.decode("latin-1")
         rule = behavior.cache
+        forwarding = rule.forwarding
+        query = canonical_query(scope["query_string"])
         cacheable = rule.caches and method in behavior.cached_methods and method in ("GET", "HEAD")
-        key = (distribution.id, path, query.decode("latin-1") if rule.query_in_key else "")
+        key = (distribution.id, path, *cache_key(forwarding, scope["headers"], query)) if cacheable else None
         entry = self.cache.get(key) if cacheable else None
         request_id = responses.request_id()
         if entry is not None:
             age = str(int(time.time() - entry.stored_at)).encode()
-            await self._object(
-                send,
-                scope,
-                distribution,
-                entry.status,
-                entry.headers,
-                entry.body,
-                responses.X_CACHE_HIT,
-                request_id,
-                hit=True,
-                age=age,
-            )
+            await self._object(send, scope, distribution, entry, responses.X_CACHE_HIT, request_id, hit=True, age=age)
             return
         body = b""
         if method in _BODY_METHODS:
-            while True:
-                message = await receive()
-                body += message.get("body", b"")
-                if not message.get("more_body"):
-                    break
+            body = await self._read_body(receive)
+            if not isinstance(body, bytes):
+                await self._error(send, scope, distribution, body, responses.BODY_TOO_LARGE)
+                return
         client = scope.get("client") or ("", 0)
         # A HEAD that misses fetches the object, as for a GET: the cache keeps it and the viewer
         # gets its real Content-Length.
         origin_method = "GET" if cacheable and method == "HEAD" else method
-        answer = await self.origins.fetch(
-            distribution,
-            behavior.origin,
-            origin_method,
-            scheme,
-            raw_path,
-            query,
-            scope["headers"],
-            body,
-            request_id,
-            client[0] or "",
+        request = ViewerRequest(
+            origin_method, scope["scheme"], path, query, scope["headers"], body, request_id, client[0] or ""
         )
+        answer = await self.origins.fetch(distribution, behavior.origin, request, forwarding)
         if answer.error == "unreachable":
             await self._error(send, scope, distribution, 502, responses.ORIGIN_UNREACHABLE)
             return
@@ -166,42 +175,49 @@ class EdgeApp:
             await self._error(send, scope, distribution, 504, responses.ORIGIN_TIMEOUT)
             return
         if cacheable and origin_method == "GET" and answer.status == 200:
-            cache_control = next(
-                (v.decode("latin-1") for k, v in answer.headers if k.lower() == b"cache-control"), None
-            )
-            ttl = ttl_for(rule, cache_control)
-            if ttl > 0:
-                self.cache.put(
-                    key,
-                    CachedObject(
-                        answer.status,
-                        answer.headers,
-                        answer.body,
-                        time.time(),
-                        time.monotonic() + ttl,
-                        answer.fetched_over,
-                    ),
-                )
+            self._store(key, rule, scope["headers"], answer)
         x_cache = responses.X_CACHE_ERROR if answer.status >= 400 else responses.X_CACHE_MISS
-        await self._object(
-            send,
-            scope,
-            distribution,
-            answer.status,
-            answer.headers,
-            answer.body,
-            x_cache,
-            request_id,
-            hit=False if cacheable else None,
-        )
+        await self._object(send, scope, distribution, answer, x_cache, request_id, hit=False if cacheable else None)
 
-    async def _object(
-        self, send, scope, distribution, status, origin_headers, body, x_cache, request_id, hit, age=None
-    ):
+    def _store(self, key, rule, viewer_headers, answer):
+        """Keep the origin's answer for other viewers when the policies allow it and nothing this
+        viewer sent outside the cache key shaped it (``forwarding.shareable``)."""
+        if not shareable(rule.forwarding, viewer_headers, answer.headers):
+            return
+        cache_control = next((v.decode("latin-1") for k, v in answer.headers if k.lower() == b"cache-control"), None)
+        ttl = ttl_for(rule, cache_control)
+        if ttl > 0:
+            stored = CachedObject(
+                answer.status, answer.headers, answer.body, time.time(), time.monotonic() + ttl, answer.fetched_over
+            )
+            self.cache.put(key, stored)
+
+    async def _read_body(self, receive):
+        """The request body, or the status to answer: 413 past ``MAX_BODY_BYTES``, 408 past
+        ``BODY_TIMEOUT`` (the chunks are joined once: no quadratic concatenation)."""
+        chunks, size = [], 0
+        try:
+            async with asyncio.timeout(BODY_TIMEOUT):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return 400  # never forward half a body; the viewer is gone anyway
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > MAX_BODY_BYTES:
+                        return 413
+                    chunks.append(chunk)
+                    if not message.get("more_body"):
+                        return b"".join(chunks)
+        except TimeoutError:
+            return 408
+
+    async def _object(self, send, scope, distribution, answer, x_cache, request_id, hit, age=None):
+        """Send an object (an OriginResponse or a CachedObject) with the edge's own headers."""
         headers = [
-            *origin_headers,
+            *answer.headers,
             (b"server", responses.SERVER),
-            (b"content-length", str(len(body)).encode()),
+            (b"content-length", str(len(answer.body)).encode()),
             (b"x-cache", x_cache),
             (b"via", self.via),
             (b"x-amz-cf-pop", responses.POP),
@@ -210,7 +226,8 @@ class EdgeApp:
         if age is not None:
             headers.append((b"age", age))
         head = scope["method"] == "HEAD"
+        status = answer.status
         await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if head else body})
-        nbytes = responses.header_bytes(_STATUS_LINE.get(status, 30), headers) + (0 if head else len(body))
+        await send({"type": "http.response.body", "body": b"" if head else answer.body})
+        nbytes = responses.header_bytes(_STATUS_LINE.get(status, 30), headers) + (0 if head else len(answer.body))
         self.meter.record(distribution.id, scope["scheme"] == "https", status, nbytes, hit)
