@@ -1,0 +1,244 @@
+"""The sandbox edge's HTTP/1.1 connections: uvicorn's httptools protocol with CloudFront's limits.
+
+What a connection gets before the application sees a request:
+
+- 413 and the connection closed when the URL is over 8,192 bytes or the request line
+  and headers over 20,480 bytes. The figures and the status are CloudFront's
+  (Developer Guide, "Request and response behavior for custom origins" > "Maximum
+  length of a request and maximum length of a URL": "CloudFront returns HTTP status
+  code 413, Request Entity Too Large, to the viewer, and then terminates the TCP
+  connection"). Counted as bytes arrive, so a 50 MB header never gets buffered.
+- 400 for a request target that is not a path (``OPTIONS *``, ``CONNECT host:port``,
+  ``*@host/...``), for two Host headers, or for HTTP/1.1 without one (RFC 9112
+  section 3.2). An absolute-form target (``GET http://host/path``) names the host:
+  its authority replaces the Host header (RFC 9112 section 3.2.2).
+- A header-read timeout: headers not complete ``header_timeout`` seconds after the
+  connection opened or the request began get 408 and the connection closed (AWS
+  documents no figure; 10 s is ample for any real viewer and short for slowloris).
+- A cap on open connections per edge process, HTTP and HTTPS together. At the cap, a
+  new connection closes the oldest one that has no request in progress (idle
+  keep-alive, or headers still trickling in); if every one is busy, the new one is
+  closed. So connections that never finish their headers cannot lock viewers out.
+
+Responses are written through ``CorkedTransport``: one system call per response.
+"""
+
+import resource
+from dataclasses import dataclass
+
+import httptools
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from ..cloudfront.uri import TargetError, split_target
+from . import responses
+
+_HEAD_SLACK = 64  # request line framing (method, version, CRLFs) besides URL and headers
+
+
+def _default_max_connections():
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return max(64, min(1024, soft // 4)) if soft > 0 else 1024
+
+
+@dataclass(frozen=True)
+class EdgeLimits:
+    max_url_bytes: int = 8192
+    max_request_bytes: int = 20480
+    header_timeout: float = 10.0
+    max_connections: int = _default_max_connections()
+
+
+class CorkedTransport:
+    """A transport that gathers the writes of one event-loop iteration and sends them at once.
+
+    uvicorn writes a response's status line and headers, then its body, with two
+    ``transport.write`` calls: two system calls (two TLS records over HTTPS) for a
+    167-byte 301. Gathered, they leave in one, as nginx sends them.
+    """
+
+    __slots__ = ("_transport", "_loop", "_chunks", "_scheduled")
+
+    def __init__(self, transport, loop):
+        self._transport = transport
+        self._loop = loop
+        self._chunks = []
+        self._scheduled = False
+
+    def write(self, data):
+        if not data:
+            return
+        self._chunks.append(data)
+        if not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self):
+        self._scheduled = False
+        chunks = self._chunks
+        if chunks:
+            self._chunks = []
+            if not self._transport.is_closing():
+                self._transport.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+
+    def close(self):
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name):
+        return getattr(self._transport, name)
+
+
+class ConnectionLimiter:
+    """The open connections of one edge process, at most ``limit`` (see the module docstring)."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.open = {}  # protocol -> None, oldest first
+
+    def admit(self, protocol):
+        """Count a new connection in; False when it must be closed."""
+        if len(self.open) >= self.limit:
+            idle = next((p for p in self.open if not p.busy), None)
+            if idle is None:
+                return False
+            idle.drop()
+        self.open[protocol] = None
+        return True
+
+    def release(self, protocol):
+        self.open.pop(protocol, None)
+
+
+class _Rejected(Exception):
+    """Raised from a parser callback to stop parsing a request the edge refuses."""
+
+
+def edge_protocol(limits, limiter):
+    """uvicorn's httptools protocol class with ``limits``, counting connections in ``limiter``."""
+
+    class EdgeHttpProtocol(HttpToolsProtocol):
+        def connection_made(self, transport):
+            super().connection_made(CorkedTransport(transport, self.loop))
+            self._rejection = None
+            self._closed = False
+            self._reading_head = True
+            self._head_bytes = 0
+            self._start_head()
+            self._head_timer = self.loop.call_later(limits.header_timeout, self._head_timeout)
+            if not limiter.admit(self):
+                self.drop()
+
+        def connection_lost(self, exc):
+            self._closed = True
+            limiter.release(self)
+            self._cancel_head_timer()
+            super().connection_lost(exc)
+
+        @property
+        def busy(self):
+            """True while a request's headers are complete and its response is not."""
+            return bool(self.pipeline) or (self.cycle is not None and not self.cycle.response_complete)
+
+        def drop(self):
+            """Close the connection now (and stop counting it, so that the cap admits another)."""
+            self._closed = True
+            limiter.release(self)
+            self.transport.close()
+
+        def _start_head(self):
+            self._reading_head = True
+            self._header_bytes = 0
+            self._hosts = 0
+
+        def _cancel_head_timer(self):
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_timeout(self):
+            self._head_timer = None
+            if self._closed or not self._reading_head:
+                return
+            if self._head_bytes:
+                self._reply(408, responses.REQUEST_TIMEOUT)
+            else:
+                self.drop()
+
+        def _reply(self, status, message):
+            """Answer a refused request like CloudFront, then close the connection."""
+            if self._closed:
+                return
+            self._closed = True
+            self._cancel_head_timer()
+            self.transport.write(responses.refusal(status, message))
+            self.transport.close()
+
+        def data_received(self, data):
+            self._unset_keepalive_if_required()
+            if self._closed:
+                return
+            if self._reading_head:
+                self._head_bytes += len(data)
+            try:
+                self.parser.feed_data(data)
+            except httptools.HttpParserUpgrade:
+                pass  # no WebSocket at the sandbox edge: the request was served as plain HTTP
+            except httptools.HttpParserError:
+                self._reply(*(self._rejection or (400, responses.BAD_REQUEST)))
+                return
+            if self._reading_head and self._head_bytes > limits.max_request_bytes + _HEAD_SLACK:
+                self._reply(413, responses.TOO_LARGE)
+
+        def _refuse(self, status, message):
+            self._rejection = (status, message)
+            raise _Rejected(message)
+
+        def on_message_begin(self):
+            super().on_message_begin()
+            self._start_head()
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(limits.header_timeout, self._head_timeout)
+
+        def on_url(self, url):
+            self.url += url
+            if len(self.url) > limits.max_url_bytes:
+                self._refuse(413, responses.TOO_LARGE)
+
+        def on_header(self, name, value):
+            name = name.lower()
+            self._header_bytes += len(name) + len(value) + 4
+            if self._header_bytes + len(self.url) > limits.max_request_bytes:
+                self._refuse(413, responses.TOO_LARGE)
+            if name == b"host":
+                self._hosts += 1
+            elif name == b"expect" and value.lower() == b"100-continue":
+                self.expect_100_continue = True
+            self.headers.append((name, value))
+
+        def on_headers_complete(self):
+            self._reading_head = False
+            self._cancel_head_timer()
+            if self.url[:1] != b"/" or self._hosts != 1:
+                self._check_target()
+            super().on_headers_complete()
+
+        def _check_target(self):
+            """The uncommon targets and Host headers: absolute form, none, several, or refused."""
+            if self._hosts > 1:
+                self._refuse(400, responses.BAD_REQUEST)
+            try:
+                authority, path, query = split_target(self.url)
+            except TargetError:
+                self._refuse(400, responses.BAD_REQUEST)
+            if authority is not None:
+                self.headers[:] = [(n, v) for n, v in self.headers if n != b"host"] + [(b"host", authority)]
+                self.url = path + (b"?" + query if query else b"")
+            elif self._hosts == 0 and self.parser.get_http_version() != "1.0":
+                self._refuse(400, responses.BAD_REQUEST)
+
+        def on_message_complete(self):
+            super().on_message_complete()
+            self._reading_head = True
+            self._head_bytes = 0
+
+    return EdgeHttpProtocol
