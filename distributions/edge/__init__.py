@@ -14,6 +14,8 @@ so heavier imports stay inside the functions.
 
 from urllib.parse import urlsplit
 
+from ..cloudfront.uri import canonical_path
+
 
 class EdgeError(Exception):
     pass
@@ -40,7 +42,10 @@ def _check(method, url):
         raise EdgeError(f"{url!r} is not an http:// or https:// URL with a host name.")
     if method.upper() not in viewer.METHODS:
         raise EdgeError(f"{method!r} is not a method CloudFront serves ({', '.join(viewer.METHODS)}).")
-    return parts
+    path = canonical_path(parts.path or "/")  # what the running edge decides on (issue #12)
+    if path is None:
+        raise EdgeError(f"{url!r} has a malformed path: the edge answers 400 (Bad request).")
+    return parts._replace(path=path)
 
 
 def decide_request(method, url, https_port=None):
@@ -49,7 +54,7 @@ def decide_request(method, url, https_port=None):
 
     parts = _check(method, url)
     row = _deployed_row(parts.hostname)
-    decision = viewer.decide_url(row.deployed_config, method, url, https_port)
+    decision = viewer.decide_url(row.deployed_config, method, parts.geturl(), https_port)
     return row, decision
 
 
