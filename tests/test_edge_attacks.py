@@ -97,6 +97,15 @@ def echo_site(make_distribution, runner, behaviors=(), **kwargs):
     )
 
 
+def closed_by_peer(sock):
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except ConnectionResetError:
+        return True
+
+
 def body_json(response):
     return json.loads(response.partition(b"\r\n\r\n")[2])
 
@@ -316,6 +325,29 @@ class TestLimits:
             answer = read_response(sock)
         assert status_of(answer) in (408, None)
         assert time.monotonic() - started < 3  # 1 s timeout, generous margin
+
+    def test_a_viewers_keep_alive_connection_outlives_a_slowloris_flood(self, make_distribution, runner):
+        site = echo_site(make_distribution, runner)
+        request = get(site.domain_name, b"/echo/keep-alive")
+        slow = []
+        with socket.create_connection(("127.0.0.1", runner.http_port), timeout=5) as kept:
+            kept.sendall(request)
+            assert status_of(read_response(kept)) == 200
+            try:
+                for _ in range(3 * LIMITS.max_connections):
+                    sock = socket.create_connection(("127.0.0.1", runner.http_port), timeout=5)
+                    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+                    slow.append(sock)
+
+                def flood_seen():  # every slow connection but those that fit was closed by the edge
+                    assert sum(map(closed_by_peer, slow)) >= len(slow) - (LIMITS.max_connections - 1)
+
+                eventually(flood_seen)
+                kept.sendall(request)
+                assert status_of(read_response(kept)) == 200
+            finally:
+                for sock in slow:
+                    sock.close()
 
     def test_slowloris_does_not_lock_viewers_out(self, make_distribution, runner, viewer):
         site = echo_site(make_distribution, runner)

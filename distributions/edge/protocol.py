@@ -16,9 +16,10 @@ What a connection gets before the application sees a request:
   connection opened or the request began get 408 and the connection closed (AWS
   documents no figure; 10 s is ample for any real viewer and short for slowloris).
 - A cap on open connections per edge process, HTTP and HTTPS together. At the cap, a
-  new connection closes the oldest one that has no request in progress (idle
-  keep-alive, or headers still trickling in); if every one is busy, the new one is
-  closed. So connections that never finish their headers cannot lock viewers out.
+  new connection closes the oldest one that never completed a request (headers
+  still trickling in), else the oldest idle keep-alive one; if every one has a
+  request in progress, the new one is closed. So connections that never finish
+  their headers cannot lock viewers out, and viewers' keep-alive connections go last.
 
 Responses are written through ``CorkedTransport``: one system call per response.
 """
@@ -98,7 +99,10 @@ class ConnectionLimiter:
     def admit(self, protocol):
         """Count a new connection in; False when it must be closed."""
         if len(self.open) >= self.limit:
-            idle = next((p for p in self.open if not p.busy), None)
+            # First the oldest connection that never completed a request (slowloris looks like
+            # that), then the oldest idle keep-alive one; never one with a request in progress.
+            idle = next((p for p in self.open if not p.busy and not p.served), None)
+            idle = idle or next((p for p in self.open if not p.busy), None)
             if idle is None:
                 return False
             idle.drop()
@@ -121,6 +125,7 @@ def edge_protocol(limits, limiter):
             super().connection_made(CorkedTransport(transport, self.loop))
             self._rejection = None
             self._closed = False
+            self.served = False  # True once a response went out on this connection
             self._reading_head = True
             self._head_bytes = 0
             self._start_head()
@@ -235,6 +240,10 @@ def edge_protocol(limits, limiter):
                 self.url = path + (b"?" + query if query else b"")
             elif self._hosts == 0 and self.parser.get_http_version() != "1.0":
                 self._refuse(400, responses.BAD_REQUEST)
+
+        def on_response_complete(self):
+            self.served = True
+            super().on_response_complete()
 
         def on_message_complete(self):
             super().on_message_complete()
