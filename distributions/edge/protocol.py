@@ -137,6 +137,10 @@ def edge_protocol(limits, limiter):
             self._closed = True
             limiter.release(self)
             self._cancel_head_timer()
+            # uvicorn cancels its keep-alive timer only when the connection ended cleanly: after a
+            # reset the timer kept the connection (request, scope, buffers) alive for 60 s, and a
+            # viewer resetting connections grew the edge by hundreds of MB.
+            self._unset_keepalive_if_required()
             super().connection_lost(exc)
 
         @property
