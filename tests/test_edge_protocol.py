@@ -5,7 +5,8 @@ from distributions.edge.protocol import ConnectionLimiter
 
 class Connection:
     def __init__(self, name, busy=False, served=False):
-        self.name, self.busy, self.served, self.dropped = name, busy, served, False
+        self.name, self.busy, self.dropped = name, busy, False
+        self.cycle = object() if busy or served else None  # uvicorn's: set once headers were complete
         self.limiter = None
 
     def drop(self):

@@ -11,7 +11,6 @@ uvicorn, behind the limits of ``protocol.py``.
 """
 
 import asyncio
-import re
 import time
 
 from ..cloudfront.uri import canonical_path, canonical_query
@@ -24,7 +23,6 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _STATUS_LINE = {200: 17, 301: 30, 400: 26, 403: 24, 408: 30, 413: 39, 502: 26, 504: 30}
 _MEMO_LIMIT = 4096  # raw paths remembered with their canonical path
 _MEMO_PATH_BYTES = 512  # longer paths are canonicalized every time rather than remembered
-_QUERY_OK = re.compile(rb"[A-Za-z0-9/:@!$&'()*+,;=\"\-._~?%]*").fullmatch
 MAX_BODY_BYTES = 16 * 1024 * 1024  # a request body the sandbox reads into memory, at most
 BODY_TIMEOUT = 30.0  # seconds to receive a request body: a trickled body does not hold a connection
 
@@ -81,7 +79,7 @@ class EdgeApp:
         if distribution is None or not distribution.enabled:
             await self._error(send, scope, None, 403, responses.BAD_REQUEST)
             return
-        path = self.canonical(scope["raw_path"])
+        path = self._canonical.get(scope["raw_path"]) or self.canonical(scope["raw_path"])
         if path is None:
             await self._error(send, scope, distribution, 400, responses.BAD_REQUEST)
             return
@@ -89,9 +87,7 @@ class EdgeApp:
         status, index = distribution.route(method, scope["scheme"], path)
         if status == 301:
             # The hot path of a training sandbox that requires HTTPS: keep it lean.
-            query = scope["query_string"]
-            if query and not _QUERY_OK(query):
-                query = canonical_query(query).encode("ascii")
+            query = scope["query_string"]  # printable ASCII: the parser refuses the rest
             location = b"https://" + hostname + self.https_suffix + path + (b"?" + query if query else b"")
             head = method == "HEAD"
             await send(

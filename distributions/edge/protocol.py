@@ -15,6 +15,8 @@ What a connection gets before the application sees a request:
 - A header-read timeout: headers not complete ``header_timeout`` seconds after the
   connection opened or the request began get 408 and the connection closed (AWS
   documents no figure; 10 s is ample for any real viewer and short for slowloris).
+  ``ConnectionLimiter.sweep``, which the runner calls four times a second, enforces
+  it: a timer per request cost the 301 path several percent.
 - A cap on open connections per edge process, HTTP and HTTPS together. At the cap, a
   new connection closes the oldest one that never completed a request (headers
   still trickling in), else the oldest idle keep-alive one; if every one has a
@@ -25,6 +27,7 @@ Responses are written through ``CorkedTransport``: one system call per response.
 """
 
 import resource
+import time
 from dataclasses import dataclass
 
 import httptools
@@ -95,13 +98,14 @@ class ConnectionLimiter:
     def __init__(self, limit):
         self.limit = limit
         self.open = {}  # protocol -> None, oldest first
+        self.now = time.monotonic()  # as of the last sweep: when a head began, to a sweep's precision
 
     def admit(self, protocol):
         """Count a new connection in; False when it must be closed."""
         if len(self.open) >= self.limit:
             # First the oldest connection that never completed a request (slowloris looks like
             # that), then the oldest idle keep-alive one; never one with a request in progress.
-            idle = next((p for p in self.open if not p.busy and not p.served), None)
+            idle = next((p for p in self.open if p.cycle is None), None)
             idle = idle or next((p for p in self.open if not p.busy), None)
             if idle is None:
                 return False
@@ -112,146 +116,139 @@ class ConnectionLimiter:
     def release(self, protocol):
         self.open.pop(protocol, None)
 
+    def sweep(self):
+        """Time out the connections whose headers have been arriving for too long (the runner calls
+        this a few times a second: cheaper than a timer per request)."""
+        self.now = now = time.monotonic()
+        for protocol in [p for p in self.open if p.head_since is not None]:
+            if now - protocol.head_since > protocol.limits.header_timeout:
+                protocol.head_timeout()
+
 
 class _Rejected(Exception):
     """Raised from a parser callback to stop parsing a request the edge refuses."""
 
 
+class EdgeHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the edge's limits (``edge_protocol`` makes the class a
+    server uses, with its ``limits`` and its ``limiter``)."""
+
+    limits = EdgeLimits()
+    limiter = None  # a ConnectionLimiter
+
+    def connection_made(self, transport):
+        super().connection_made(CorkedTransport(transport, self.loop))
+        self._rejection = None
+        self._closed = False
+        self._head_bytes = 0
+        self._header_bytes = 0
+        self._hosts = 0
+        self.head_since = self.limiter.now  # when the headers being read began; None between them
+        if not self.limiter.admit(self):
+            self.drop()
+
+    def connection_lost(self, exc):
+        self._closed = True
+        self.limiter.release(self)
+        # uvicorn cancels its keep-alive timer only when the connection ended cleanly: after a
+        # reset the timer kept the connection (request, scope, buffers) alive for 60 s, and a
+        # viewer resetting connections grew the edge by hundreds of MB.
+        self._unset_keepalive_if_required()
+        super().connection_lost(exc)
+
+    @property
+    def busy(self):
+        """True while a request's headers are complete and its response is not."""
+        return bool(self.pipeline) or (self.cycle is not None and not self.cycle.response_complete)
+
+    def drop(self):
+        """Close the connection now (and stop counting it, so that the cap admits another)."""
+        self._closed = True
+        self.head_since = None
+        self.limiter.release(self)
+        self.transport.close()
+
+    def head_timeout(self):
+        """408 (or a silent close when nothing came) for headers that took too long."""
+        self.head_since = None
+        if self._closed:
+            return
+        if self.headers is not None:  # a request began (uvicorn sets it in on_message_begin)
+            self._reply(408, responses.REQUEST_TIMEOUT)
+        else:
+            self.drop()
+
+    def _reply(self, status, message):
+        """Answer a refused request like CloudFront, then close the connection."""
+        if self._closed:
+            return
+        self._closed = True
+        self.head_since = None
+        self.transport.write(responses.refusal(status, message))
+        self.transport.close()
+
+    def data_received(self, data):
+        self._unset_keepalive_if_required()
+        if self._closed:
+            return
+        self._head_bytes += len(data)  # since the head began, give or take the chunk it began in
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            pass  # no WebSocket at the sandbox edge: the request was served as plain HTTP
+        except httptools.HttpParserError:
+            self._reply(*(self._rejection or (400, responses.BAD_REQUEST)))
+            return
+        if self.head_since is not None and self._head_bytes > self.limits.max_request_bytes + _HEAD_SLACK:
+            self._reply(413, responses.TOO_LARGE)
+
+    def _refuse(self, status, message):
+        self._rejection = (status, message)
+        raise _Rejected(message)
+
+    def on_message_begin(self):
+        super().on_message_begin()
+        self._head_bytes = self._header_bytes = self._hosts = 0
+        self.head_since = self.limiter.now
+
+    def on_url(self, url):
+        self.url += url
+        if len(self.url) > self.limits.max_url_bytes:
+            self._refuse(413, responses.TOO_LARGE)
+
+    def on_header(self, name, value):
+        name = name.lower()
+        self._header_bytes += len(name) + len(value) + 4
+        if self._header_bytes + len(self.url) > self.limits.max_request_bytes:
+            self._refuse(413, responses.TOO_LARGE)
+        if name == b"host":
+            self._hosts += 1
+        elif name == b"expect" and value.lower() == b"100-continue":
+            self.expect_100_continue = True
+        self.headers.append((name, value))
+
+    def on_headers_complete(self):
+        self.head_since = None
+        if self.url[:1] != b"/" or self._hosts != 1:
+            self._check_target()
+        super().on_headers_complete()
+
+    def _check_target(self):
+        """The uncommon targets and Host headers: absolute form, none, several, or refused."""
+        if self._hosts > 1:
+            self._refuse(400, responses.BAD_REQUEST)
+        try:
+            authority, path, query = split_target(self.url)
+        except TargetError:
+            self._refuse(400, responses.BAD_REQUEST)
+        if authority is not None:
+            self.headers[:] = [(n, v) for n, v in self.headers if n != b"host"] + [(b"host", authority)]
+            self.url = path + (b"?" + query if query else b"")
+        elif self._hosts == 0 and self.parser.get_http_version() != "1.0":
+            self._refuse(400, responses.BAD_REQUEST)
+
+
 def edge_protocol(limits, limiter):
-    """uvicorn's httptools protocol class with ``limits``, counting connections in ``limiter``."""
-
-    class EdgeHttpProtocol(HttpToolsProtocol):
-        def connection_made(self, transport):
-            super().connection_made(CorkedTransport(transport, self.loop))
-            self._rejection = None
-            self._closed = False
-            self.served = False  # True once a response went out on this connection
-            self._reading_head = True
-            self._head_bytes = 0
-            self._start_head()
-            self._head_timer = self.loop.call_later(limits.header_timeout, self._head_timeout)
-            if not limiter.admit(self):
-                self.drop()
-
-        def connection_lost(self, exc):
-            self._closed = True
-            limiter.release(self)
-            self._cancel_head_timer()
-            # uvicorn cancels its keep-alive timer only when the connection ended cleanly: after a
-            # reset the timer kept the connection (request, scope, buffers) alive for 60 s, and a
-            # viewer resetting connections grew the edge by hundreds of MB.
-            self._unset_keepalive_if_required()
-            super().connection_lost(exc)
-
-        @property
-        def busy(self):
-            """True while a request's headers are complete and its response is not."""
-            return bool(self.pipeline) or (self.cycle is not None and not self.cycle.response_complete)
-
-        def drop(self):
-            """Close the connection now (and stop counting it, so that the cap admits another)."""
-            self._closed = True
-            limiter.release(self)
-            self.transport.close()
-
-        def _start_head(self):
-            self._reading_head = True
-            self._header_bytes = 0
-            self._hosts = 0
-
-        def _cancel_head_timer(self):
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
-
-        def _head_timeout(self):
-            self._head_timer = None
-            if self._closed or not self._reading_head:
-                return
-            if self._head_bytes:
-                self._reply(408, responses.REQUEST_TIMEOUT)
-            else:
-                self.drop()
-
-        def _reply(self, status, message):
-            """Answer a refused request like CloudFront, then close the connection."""
-            if self._closed:
-                return
-            self._closed = True
-            self._cancel_head_timer()
-            self.transport.write(responses.refusal(status, message))
-            self.transport.close()
-
-        def data_received(self, data):
-            self._unset_keepalive_if_required()
-            if self._closed:
-                return
-            if self._reading_head:
-                self._head_bytes += len(data)
-            try:
-                self.parser.feed_data(data)
-            except httptools.HttpParserUpgrade:
-                pass  # no WebSocket at the sandbox edge: the request was served as plain HTTP
-            except httptools.HttpParserError:
-                self._reply(*(self._rejection or (400, responses.BAD_REQUEST)))
-                return
-            if self._reading_head and self._head_bytes > limits.max_request_bytes + _HEAD_SLACK:
-                self._reply(413, responses.TOO_LARGE)
-
-        def _refuse(self, status, message):
-            self._rejection = (status, message)
-            raise _Rejected(message)
-
-        def on_message_begin(self):
-            super().on_message_begin()
-            self._start_head()
-            if self._head_timer is None:
-                self._head_timer = self.loop.call_later(limits.header_timeout, self._head_timeout)
-
-        def on_url(self, url):
-            self.url += url
-            if len(self.url) > limits.max_url_bytes:
-                self._refuse(413, responses.TOO_LARGE)
-
-        def on_header(self, name, value):
-            name = name.lower()
-            self._header_bytes += len(name) + len(value) + 4
-            if self._header_bytes + len(self.url) > limits.max_request_bytes:
-                self._refuse(413, responses.TOO_LARGE)
-            if name == b"host":
-                self._hosts += 1
-            elif name == b"expect" and value.lower() == b"100-continue":
-                self.expect_100_continue = True
-            self.headers.append((name, value))
-
-        def on_headers_complete(self):
-            self._reading_head = False
-            self._cancel_head_timer()
-            if self.url[:1] != b"/" or self._hosts != 1:
-                self._check_target()
-            super().on_headers_complete()
-
-        def _check_target(self):
-            """The uncommon targets and Host headers: absolute form, none, several, or refused."""
-            if self._hosts > 1:
-                self._refuse(400, responses.BAD_REQUEST)
-            try:
-                authority, path, query = split_target(self.url)
-            except TargetError:
-                self._refuse(400, responses.BAD_REQUEST)
-            if authority is not None:
-                self.headers[:] = [(n, v) for n, v in self.headers if n != b"host"] + [(b"host", authority)]
-                self.url = path + (b"?" + query if query else b"")
-            elif self._hosts == 0 and self.parser.get_http_version() != "1.0":
-                self._refuse(400, responses.BAD_REQUEST)
-
-        def on_response_complete(self):
-            self.served = True
-            super().on_response_complete()
-
-        def on_message_complete(self):
-            super().on_message_complete()
-            self._reading_head = True
-            self._head_bytes = 0
-
-    return EdgeHttpProtocol
+    """The protocol class for a uvicorn server: ``EdgeHttpProtocol`` with ``limits``, counting its
+    connections in ``limiter`` (share one limiter between servers to share the cap)."""
+    return type("EdgeHttpProtocol", (EdgeHttpProtocol,), {"limits": limits, "limiter": limiter})

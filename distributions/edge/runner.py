@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 0.5
 FLUSH_SECONDS = 1.0
-EVICT_SECONDS = 1.0
+HOUSEKEEPING_SECONDS = 0.25
 
 
 def configured_limits():
@@ -186,7 +186,6 @@ class EdgeRunner:
         next_flush = time.monotonic() + self.flush_seconds
         while not self._stopping:
             await asyncio.sleep(self.refresh_seconds)
-            app.cache.evict_expired()  # expired objects leave even when nobody asks for them again
             try:
                 result = await loop.run_in_executor(self._db, self._locked, self._refresh)
                 for distribution_id, paths, created in result.invalidations:
@@ -196,6 +195,18 @@ class EdgeRunner:
             if time.monotonic() >= next_flush:
                 next_flush = time.monotonic() + self.flush_seconds
                 await self._flush(app)
+
+    async def _housekeeping(self, app, limiters):
+        """Evict expired objects (they leave even when nobody asks for them again) and time out
+        connections whose headers take too long, a few times a second."""
+        while not self._stopping:
+            await asyncio.sleep(HOUSEKEEPING_SECONDS)
+            try:
+                app.cache.evict_expired()
+                for limiter in limiters:
+                    limiter.sweep()
+            except Exception:
+                logger.exception("The edge's housekeeping failed; it will try again")
 
     async def _flush(self, app):
         counts = app.meter.take()
@@ -227,6 +238,7 @@ class EdgeRunner:
         self.app = app
         # One cap for the edge's HTTP and HTTPS connections, another for the local origin's.
         self.limiter = ConnectionLimiter(self.limits.max_connections)
+        limiters = [self.limiter]
         edge = edge_protocol(self.limits, self.limiter)
         self.servers = [
             _Server(app, edge, log_level=self.log_level, access_log=self.access_log).server,
@@ -236,7 +248,8 @@ class EdgeRunner:
         if self.local_origin:
             origin_cert, origin_key = ca.local_origin_certificate_files()
             origin_tls = tls.file_context(origin_cert, origin_key)
-            origin = edge_protocol(self.limits, ConnectionLimiter(self.limits.max_connections))
+            limiters.append(ConnectionLimiter(self.limits.max_connections))
+            origin = edge_protocol(self.limits, limiters[-1])
             self.servers += [
                 _Server(local_origin_app, origin, log_level=self.log_level).server,
                 _Server(local_origin_app, origin, origin_tls, self.log_level).server,
@@ -244,6 +257,7 @@ class EdgeRunner:
             sockets += [self.sockets["origin"], self.sockets["origin_https"]]
         tasks = [asyncio.ensure_future(s.serve(sockets=[sock])) for s, sock in zip(self.servers, sockets, strict=False)]
         database = asyncio.ensure_future(self._database_loop(app))
+        housekeeping = asyncio.ensure_future(self._housekeeping(app, limiters))
         while not all(s.started for s in self.servers):
             if any(t.done() for t in tasks):
                 break
@@ -253,9 +267,10 @@ class EdgeRunner:
             await asyncio.gather(*tasks)
         finally:
             self._stopping = True
-            database.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await database
+            for task in (database, housekeeping):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await self._flush(app)
             await origins.aclose()
             await loop.run_in_executor(self._db, self._locked, self._close_db)
