@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .edge_support import big_object_origin, local_origin, status_of
+from .edge_support import big_object_origin, local_origin, read_response, status_of
 from .factories import distribution_config
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -74,7 +74,7 @@ def edge(tmp_path_factory):
     manage(env, "migrate", "-v0")
     big = local_origin("http-only", Id="big")
     big["CustomOriginConfig"]["HTTPPort"] = origin.port
-    (tmp / "site.json").write_text(json.dumps(distribution_config(origins=[big])))
+    (tmp / "site.json").write_text(json.dumps(distribution_config([("/r/*", "redirect-to-https")], origins=[big])))
     host = manage(env, "import_distribution", str(tmp / "site.json")).split()[-1]
     port = free_port()
     process = subprocess.Popen(
@@ -178,7 +178,7 @@ def test_a_cache_flood_stays_within_the_cache_bytes(edge):
 
 def reset_after_request(port, host, count):
     """``count`` requests with an 8 KB path, each connection reset (RST) as soon as it is answered."""
-    request = f"GET /{'a' * 8000} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    request = f"GET /r/{'a' * 8000} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
     for _ in range(count):
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
             sock.sendall(request)
@@ -197,3 +197,29 @@ def test_connections_reset_by_viewers_are_let_go(edge):
         thread.join()
     # uvicorn's keep-alive timer held each reset connection for 60 s: +120 MB for these 4,000.
     assert rss_bytes(pid) - before < 24 * 1024 * 1024
+
+
+def distinct_requests(port, host, count, long_host):
+    """``count`` requests the edge has never seen: an 8,000-byte path, or a 16 KB Host header."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        for n in range(count):
+            if long_host:
+                request = f"GET / HTTP/1.1\r\nHost: {n:08d}{'h' * 16000}\r\n\r\n"
+            else:
+                request = f"GET /r/{n:08d}{'p' * 8000} HTTP/1.1\r\nHost: {host}\r\n\r\n"
+            sock.sendall(request.encode())
+            assert status_of(read_response(sock)) in (301, 400)
+
+
+def test_what_the_edge_remembers_of_requests_stays_small(edge):
+    pid, port, host = edge
+    distinct_requests(port, host, 100, long_host=False)  # warm-up
+    before = rss_bytes(pid)
+    threads = [threading.Thread(target=distinct_requests, args=(port, host, 3000, flag)) for flag in (False, True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # The path -> behavior memo kept 4,096 paths of any length and the Host memo 4,096 Host values:
+    # +23 MB for these 6,000 requests; long ones are no longer remembered (+0 MB).
+    assert rss_bytes(pid) - before < 8 * 1024 * 1024

@@ -22,7 +22,8 @@ from .origin import OriginClient, ViewerRequest
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _STATUS_LINE = {200: 17, 301: 30, 400: 26, 403: 24, 408: 30, 413: 39, 502: 26, 504: 30}
 _MEMO_LIMIT = 4096  # raw paths remembered with their canonical path
-_MEMO_PATH_BYTES = 512  # longer paths are canonicalized every time rather than remembered
+_MEMO_PATH_BYTES = 512  # longer paths are canonicalized and matched every time rather than remembered
+_MAX_HOST_BYTES = 253 + 6  # a DNS name and a port
 MAX_BODY_BYTES = 16 * 1024 * 1024  # a request body the sandbox reads into memory, at most
 BODY_TIMEOUT = 30.0  # seconds to receive a request body: a trickled body does not hold a connection
 
@@ -75,6 +76,10 @@ class EdgeApp:
             if name == b"host":
                 host = value
                 break
+        if len(host) > _MAX_HOST_BYTES:
+            # No distribution has such a name; and the snapshot remembers every Host it looks up.
+            await self._error(send, scope, None, 400, responses.BAD_REQUEST)
+            return
         distribution, hostname = self.index.snapshot.lookup(host)
         if distribution is None or not distribution.enabled:
             await self._error(send, scope, None, 403, responses.BAD_REQUEST)
@@ -84,7 +89,10 @@ class EdgeApp:
             await self._error(send, scope, distribution, 400, responses.BAD_REQUEST)
             return
         method = scope["method"]
-        status, index = distribution.route(method, scope["scheme"], path)
+        if len(path) <= _MEMO_PATH_BYTES:
+            status, index = distribution.route(method, scope["scheme"], path)
+        else:  # route() remembers 4,096 paths: a long one is decided, not remembered
+            status, index = distribution.compiled.verdict(method, scope["scheme"], path.decode("ascii"))
         if status == 301:
             # The hot path of a training sandbox that requires HTTPS: keep it lean.
             query = scope["query_string"]  # printable ASCII: the parser refuses the rest
