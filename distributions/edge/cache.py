@@ -107,6 +107,7 @@ class EdgeCache:
         return len(self._entries)
 
     def get(self, key):
+        """The fresh object stored under ``key``, or None (an expired one is dropped)."""
         found = self._entries.get(key)
         if found is None:
             return None
@@ -117,6 +118,7 @@ class EdgeCache:
         return found[0]
 
     def put(self, key, entry):
+        """Store ``entry`` under ``key``, evicting the least recently used objects past the bounds."""
         size = _size(key, entry)
         if len(entry.body) > MAX_OBJECT_BYTES or size > self.max_bytes // 4:
             return  # one object never takes more than a quarter of the cache

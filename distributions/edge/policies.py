@@ -34,6 +34,7 @@ class Selection:
     names: frozenset = frozenset()
 
     def picks(self, name):
+        """True when the selection includes ``name``."""
         if self.kind == "all":
             return True
         if self.kind == "whitelist":
@@ -48,10 +49,12 @@ ALL = Selection("all")
 
 
 def named(*names, lower=False):
+    """A whitelist of cookie or query string names (``lower``: header names, case-insensitive)."""
     return Selection("whitelist", frozenset(n.lower() if lower else n for n in names))
 
 
 def headers(*names):
+    """A whitelist of header names."""
     return named(*names, lower=True)
 
 
@@ -72,12 +75,15 @@ class Forwarding:
         return self.key_headers.picks("authorization") or self.origin_headers.kind == "all"
 
     def forwards_header(self, name):
+        """True when the viewer's header ``name`` (lower case) goes to the origin."""
         return self.key_headers.picks(name) or self.origin_headers.picks(name)
 
     def forwards_cookie(self, name):
+        """True when the viewer's cookie ``name`` goes to the origin."""
         return self.key_cookies.picks(name) or self.origin_cookies.picks(name)
 
     def forwards_query(self, name):
+        """True when the query string parameter ``name`` goes to the origin."""
         return self.key_query.picks(name) or self.origin_query.picks(name)
 
 

@@ -114,6 +114,7 @@ class ConnectionLimiter:
         return True
 
     def release(self, protocol):
+        """Stop counting a connection (closed, or being closed)."""
         self.open.pop(protocol, None)
 
     def sweep(self):
@@ -137,6 +138,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
     limiter = None  # a ConnectionLimiter
 
     def connection_made(self, transport):
+        """A new connection: corked writes, the head's clock started, counted in (or closed) at the cap."""
         super().connection_made(CorkedTransport(transport, self.loop))
         self._rejection = None
         self._closed = False
@@ -148,6 +150,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             self.drop()
 
     def connection_lost(self, exc):
+        """The connection is gone: uncount it and drop every timer that still holds it."""
         self._closed = True
         self.limiter.release(self)
         # uvicorn cancels its keep-alive timer only when the connection ended cleanly: after a
@@ -188,6 +191,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
     def data_received(self, data):
+        """Feed the parser; answer a refused request, or 413 once a head outgrows the limit."""
         self._unset_keepalive_if_required()
         if self._closed:
             return
@@ -207,16 +211,19 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         raise _Rejected(message)
 
     def on_message_begin(self):
+        """A request begins: its head's byte counts and clock start."""
         super().on_message_begin()
         self._head_bytes = self._header_bytes = self._hosts = 0
         self.head_since = self.limiter.now
 
     def on_url(self, url):
+        """A piece of the request target (the parser may call this several times)."""
         self.url += url
         if len(self.url) > self.limits.max_url_bytes:
             self._refuse(413, responses.TOO_LARGE)
 
     def on_header(self, name, value):
+        """One header line: counted against the limit, Host headers counted."""
         name = name.lower()
         self._header_bytes += len(name) + len(value) + 4
         if self._header_bytes + len(self.url) > self.limits.max_request_bytes:
@@ -228,6 +235,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self.headers.append((name, value))
 
     def on_headers_complete(self):
+        """The head is complete: check the target and the Host headers, then hand over to uvicorn."""
         self.head_since = None
         if self.url[:1] != b"/" or self._hosts != 1:
             self._check_target()
