@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from distributions.edge import app
 from distributions.edge.protocol import EdgeLimits
 
 from .edge_support import (
@@ -310,6 +311,13 @@ class TestLimits:
             answer = read_response(sock)
         assert status_of(answer) in (413, None)  # the 413 may be lost to the reset the close causes
         assert sent < 8 * 1024 * 1024  # the edge closed long before 50 MB
+
+    def test_a_body_over_the_sandbox_limit_gets_413(self, make_distribution, runner, monkeypatch):
+        monkeypatch.setattr(app, "MAX_BODY_BYTES", 1024 * 1024)  # 16 MB in earnest; 1 MB is quicker
+        site = echo_site(make_distribution, runner, [("/api/*", "allow-all", ALL_METHODS)])
+        for size, status in ((1024 * 1024, 200), (2 * 1024 * 1024, 413)):
+            head = b"POST /api/x HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n" % (site.domain_name.encode(), size)
+            assert status_of(raw_request(runner.http_port, head + b"b" * size)) == status
 
     def test_headers_that_never_end_are_timed_out(self, make_distribution, runner):
         site = echo_site(make_distribution, runner)

@@ -24,8 +24,11 @@ _STATUS_LINE = {200: 17, 301: 30, 400: 26, 403: 24, 408: 30, 413: 39, 502: 26, 5
 _MEMO_LIMIT = 4096  # raw paths remembered with their canonical path
 _MEMO_PATH_BYTES = 512  # longer paths are canonicalized and matched every time rather than remembered
 _MAX_HOST_BYTES = 253 + 6  # a DNS name and a port
-MAX_BODY_BYTES = 16 * 1024 * 1024  # a request body the sandbox reads into memory, at most
-BODY_TIMEOUT = 30.0  # seconds to receive a request body: a trickled body does not hold a connection
+_BODY_REFUSALS = {400: responses.BAD_REQUEST, 408: responses.REQUEST_TIMEOUT, 413: responses.BODY_TOO_LARGE}
+# AWS documents no limit on a request body; the sandbox reads bodies into memory, so it takes the
+# safe rule: 413 past 16 MB, and 408 for a body that takes longer than 30 s to arrive.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+BODY_TIMEOUT = 30.0  # seconds: a trickled body does not hold a connection
 
 
 class EdgeApp:
@@ -162,7 +165,7 @@ class EdgeApp:
         if method in _BODY_METHODS:
             body = await self._read_body(receive)
             if not isinstance(body, bytes):
-                await self._error(send, scope, distribution, body, responses.BODY_TOO_LARGE)
+                await self._error(send, scope, distribution, body, _BODY_REFUSALS[body])
                 return
         client = scope.get("client") or ("", 0)
         # A HEAD that misses fetches the object, as for a GET: the cache keeps it and the viewer

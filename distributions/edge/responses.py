@@ -46,7 +46,7 @@ TOO_LARGE = (
     "Request Entity Too Large.\n"
     "The request's URL is longer than 8,192 bytes, or its URL and headers longer than 20,480 bytes."
 )
-REQUEST_TIMEOUT = "The request's headers did not arrive in time."
+REQUEST_TIMEOUT = "The request did not arrive in time."
 BODY_TOO_LARGE = "The request's body is larger than the sandbox edge accepts."
 
 _ERROR_PAGE = """<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">
