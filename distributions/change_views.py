@@ -11,7 +11,6 @@ from . import access, mirror, pipeline, publish
 from .backends.base import BackendError, get_backend
 from .cloudfront import config as cfg
 from .cloudfront.certificates import certificate_reference
-from .review import REFUSED_BY_CLOUDFRONT
 from .views import edit_refused, handles_backend_errors, mirrored, open_edit, render_error, require_view, respond
 
 
@@ -255,11 +254,6 @@ def distribution_settings_edit(request, distribution_id):
     policy = data.get("minimum_protocol_version", current.get("MinimumProtocolVersion") or "TLSv1.2_2021")
     after, error = _settings_after(snapshot.config, choices, aliases_text, certificate, method, policy, backend)
     change_review = pipeline.review_change(snapshot.config, after, backend)
-    uncovered = (
-        [f for f in change_review.findings_after if f.code in REFUSED_BY_CLOUDFRONT]
-        if change_review.authoritative
-        else []
-    )
     acknowledged = data.getlist("acknowledge")
     status = 400 if error else 200
     if request.method == "POST" and not error:
@@ -294,7 +288,7 @@ def distribution_settings_edit(request, distribution_id):
             "methods": cfg.SSL_SUPPORT_METHODS[:2],
             "policies": cfg.SECURITY_POLICIES,
             "review": change_review,
-            "uncovered": uncovered,
+            "uncovered": change_review.refused_after,
             "acknowledged": acknowledged,
             "unacknowledged": change_review.unacknowledged(acknowledged) if request.method == "POST" else [],
             "error": error,

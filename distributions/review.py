@@ -75,6 +75,13 @@ class Review:
         return [f for f in self.errors_added if f.code in REFUSED_BY_CLOUDFRONT]
 
     @property
+    def refused_after(self):
+        """What CloudFront refuses in the config after the change, new or not (nothing in AWS mode)."""
+        if not self.authoritative:
+            return []
+        return [f for f in self.findings_after if f.code in REFUSED_BY_CLOUDFRONT]
+
+    @property
     def acknowledgeable(self):
         """Errors this change adds that the user may acknowledge and push anyway."""
         if not self.authoritative:

@@ -113,7 +113,18 @@ class TestTraceRequest:
         publish.set_viewer_protocol_policy(site.id, ["/a/*"], "https-only", snapshot.etag)
         assert edge.trace_request("GET", f"http://{site.domain_name}/a/b")["status"] == 200
 
-    @pytest.mark.parametrize("method, url", [("BREW", "http://x.cloudfront.net/"), ("GET", "ftp://x/")])
+    def test_it_decides_on_the_canonical_path_as_the_edge_does(self, make_distribution):
+        site = make_distribution([("/admin/*", "https-only")])
+        for path in ("/%61dmin/x", "/public/../admin/x", "/admin%2Fx", "//admin/x"):
+            trace = edge.trace_request("GET", f"http://{site.domain_name}{path}")
+            assert (trace["status"], trace["path_pattern"], trace["path"]) == (403, "/admin/*", "/admin/x")
+        _, decision = edge.decide_request("GET", f"http://{site.domain_name}/x/../admin/y")
+        assert decision.path_pattern == "/admin/*"
+
+    @pytest.mark.parametrize(
+        "method, url",
+        [("BREW", "http://x.cloudfront.net/"), ("GET", "ftp://x/"), ("GET", "http://x.cloudfront.net/a%zz")],
+    )
     def test_a_request_that_is_not_one_raises(self, db, method, url):
         with pytest.raises(edge.EdgeError):
             edge.trace_request(method, url)
@@ -233,6 +244,14 @@ class TestEdgeApp:
         status, headers, _ = self.call(self.app(), b"WWW.Example.com:8080", b"/about")
         assert status == 301
         assert headers[b"location"] == b"https://WWW.Example.com:8443/about"
+
+    def test_the_redirect_carries_the_canonical_path(self):
+        status, headers, _ = self.call(self.app(), b"d1.cloudfront.net", b"/a/../%61bout//team")
+        assert (status, headers[b"location"]) == (301, b"https://d1.cloudfront.net:8443/about/team")
+
+    def test_a_malformed_path_gets_400(self):
+        status, _, body = self.call(self.app(), b"d1.cloudfront.net", b"/a%zz")
+        assert status == 400 and b"Bad request." in body
 
     def test_unknown_hosts_are_not_billed_to_anyone(self):
         app = self.app()

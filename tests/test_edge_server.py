@@ -5,105 +5,42 @@ database from its own connection (hence transactional tests).
 """
 
 import re
-import ssl
-import threading
 import time
 from datetime import timedelta
 
 import httpx
 import pytest
-from django.db import connection
-from django.test import override_settings
 from django.utils import timezone
 
 from distributions import publish
-from distributions.sandbox import ca, certificates, edge
-from distributions.sandbox.edge.runner import EdgeRunner
+from distributions.sandbox import certificates, edge
 from distributions.sandbox.models import SimulatedDistribution
 
+from .edge_support import (
+    ALL_VIEWER_EXCEPT_HOST,
+    CACHING_DISABLED,
+    eventually,
+    local_origin,
+    running_edge,
+    served,
+    viewer_client,
+)
 from .factories import ALL_METHODS, GET_HEAD, OriginFactory, distribution_config
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
-
-
-def eventually(check, timeout=5.0):
-    """Retry ``check`` (an assertion-raising callable) until it passes or time runs out."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return check()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
 
 @pytest.fixture(scope="module")
 def runner(django_db_setup, django_db_blocker, tmp_path_factory):
-    """One edge for the module, on free ports, refreshing every 50 ms and flushing usage every 100 ms."""
-    with override_settings(CONSOLE_EDGE_STATE_DIR=tmp_path_factory.mktemp("edge")), django_db_blocker.unblock():
-        # SQLite's shared in-memory test database answers "table is locked" instead of waiting:
-        # the edge's database jobs and this thread's queries take turns.
-        lock = threading.RLock()
-
-        def take_turns(execute, sql, params, many, context):
-            with lock:
-                return execute(sql, params, many, context)
-
-        edge_runner = EdgeRunner(
-            http_port=0,
-            https_port=0,
-            origin_port=0,
-            origin_https_port=0,
-            refresh_seconds=0.05,
-            flush_seconds=0.1,
-            db_lock=lock,
-        )
-        with connection.execute_wrapper(take_turns):
-            edge_runner.start()
-            yield edge_runner
-            edge_runner.stop()
+    """One edge for the module (``edge_support.running_edge``)."""
+    yield from running_edge(django_db_blocker, tmp_path_factory)
 
 
 @pytest.fixture
 def viewer(runner):
     """An HTTP client that trusts the local CA and talks to the edge whatever the URL's host says."""
-    context = ssl.create_default_context(cafile=str(ca.ca_certificate_path()))
-    with httpx.Client(verify=context, timeout=5, trust_env=False) as client:
-
-        def request(method, url, **kwargs):
-            scheme, rest = url.split("://", 1)
-            host, _, path = rest.partition("/")
-            port = runner.https_port if scheme == "https" else runner.http_port
-            extensions = {"sni_hostname": host} if scheme == "https" else {}
-            return client.request(
-                method,
-                f"{scheme}://127.0.0.1:{port}/{path}",
-                headers={"Host": host, **kwargs.pop("headers", {})},
-                extensions=extensions,
-                **kwargs,
-            )
-
+    with viewer_client(runner) as request:
         yield request
-
-
-def local_origin(policy="match-viewer"):
-    origin = OriginFactory(Id="local", DomainName="127.0.0.1")
-    origin["CustomOriginConfig"]["OriginProtocolPolicy"] = policy
-    return origin
-
-
-def served(make_distribution, runner, *args, **kwargs):
-    """A distribution, created and deployed, once the running edge serves it."""
-    site = make_distribution(*args, **kwargs)
-    eventually(lambda: _assert_known(runner, site.domain_name))
-    return site
-
-
-def _assert_known(runner, host):
-    assert runner.index.snapshot.find(host) is not None
 
 
 def alias_site(make_distribution, runner, aliases, certificate_arn):
@@ -189,9 +126,9 @@ class TestForbidden:
 
 class TestOrigins:
     def test_a_local_origin_gets_the_request_over_the_viewers_protocol(self, make_distribution, runner, viewer):
-        site = served(
-            make_distribution, runner, [("/echo/*", "allow-all", ALL_METHODS)], origins=[local_origin("match-viewer")]
-        )
+        echo = distribution_config([("/echo/*", "allow-all", ALL_METHODS)], origins=[local_origin()])
+        echo["CacheBehaviors"]["Items"][0]["OriginRequestPolicyId"] = ALL_VIEWER_EXCEPT_HOST  # query strings too
+        site = served(make_distribution, runner, origins=[local_origin()], CacheBehaviors=echo["CacheBehaviors"])
         for scheme in ("http", "https"):
             answer = viewer("POST", f"{scheme}://{site.domain_name}/echo/{scheme}?a=1", content=b"hello")
             assert answer.status_code == 200

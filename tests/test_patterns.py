@@ -1,7 +1,10 @@
 """Path patterns as cloudfront-facts.md describes them ("Path patterns")."""
 
+import re
+import time
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from distributions.cloudfront import patterns
@@ -199,3 +202,63 @@ def test_generated_valid_patterns_are_valid(pattern):
 @given(valid_patterns)
 def test_a_pattern_matches_its_example_path(pattern):
     assert patterns.matches(pattern, patterns.example_path(pattern))
+
+
+# The matcher against the regex it replaced (a correct but backtracking reference): same answers.
+
+
+def reference_matches(pattern, path):
+    source = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in patterns.normalize(pattern))
+    return re.fullmatch(source, path if path.startswith("/") else "/" + path, re.DOTALL) is not None
+
+
+small_patterns = st.text(alphabet="ab/.*?", min_size=1, max_size=12)
+small_paths = st.text(alphabet="ab/.*?c", max_size=16).map(lambda s: "/" + s)
+
+
+@settings(max_examples=500)
+@given(small_patterns, small_paths)
+def test_it_decides_like_the_reference_regex(pattern, path):
+    assert patterns.matches(pattern, path) is reference_matches(pattern, path)
+
+
+@settings(max_examples=300)
+@given(st.lists(small_patterns, min_size=1, max_size=6), small_paths)
+def test_first_match_finds_the_first_matching_pattern(pattern_list, path):
+    found = patterns.first_match(tuple(pattern_list)).fullmatch(path)
+    expected = next((i for i, p in enumerate(pattern_list) if reference_matches(p, path)), None)
+    assert (found.lastindex - 1 if found is not None else None) == expected
+
+
+class TestLinearTime:
+    """Issue #12: ``/*a*a*a*a*a*b`` against ``/aaa...a`` froze the edge for 14 s (backtracking)."""
+
+    @staticmethod
+    def best_of(pattern, path, runs=5):
+        best = float("inf")
+        for _ in range(runs):
+            started = time.perf_counter()
+            patterns.matches(pattern, path)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    @pytest.mark.parametrize(
+        "pattern, filler",
+        [
+            ("/*a*a*a*a*a*b", "a"),
+            ("/*a*a*a*a*a*b*", "a"),
+            ("*" + "a?" * 60 + "b*", "a"),
+            ("*?a?a?a?a?a?b*", "ba"),
+            ("*" + "a" * 120 + "b*", "a"),
+        ],
+    )
+    def test_a_pathological_pattern_costs_time_linear_in_the_path(self, pattern, filler):
+        short = "/" + filler * (800 // len(filler))
+        long = "/" + filler * (8000 // len(filler))
+        assert not patterns.matches(pattern, long)
+        # Timed on purpose (the issue asks for < 50 ms), with margins for a shared 2-core machine:
+        # 10x the path may cost at most 20x the time (plus 1 ms of timer noise), and 500 ms in all.
+        # A backtracking matcher fails both by orders of magnitude.
+        short_time, long_time = self.best_of(pattern, short), self.best_of(pattern, long)
+        assert long_time <= 20 * short_time + 0.001
+        assert long_time < 0.5

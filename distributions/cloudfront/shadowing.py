@@ -31,14 +31,9 @@ _OTHER = None  # the symbol for "any character no pattern names as a literal"
 _REPRESENTATIVES = "xyzqjkXYZQJK0123456789_-~@:+&$"
 
 
-def _tokens(pattern):
-    """The normalized pattern as a tuple: a character for a literal, '?' or '*'."""
-    result = []
-    for char in patterns.normalize(pattern):
-        if char == "*" and result and result[-1] == "*":
-            continue  # '**' means the same as '*'
-        result.append(char)
-    return tuple(result)
+# The same tokens the matcher compiles (patterns.tokens): one reading of a pattern for the
+# edge, Test a request and this search.
+_tokens = patterns.tokens
 
 
 def _literals(tokens):

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from ...backends.base import BackendError
 from ...cloudfront import viewer
 from ...cloudfront.certificates import covers
+from ...cloudfront.uri import canonical_path
 from ..certificates import find_certificate
 from ..models import EdgeInvalidation
 from ..simulator import SimulatorBackend
@@ -46,7 +47,10 @@ def _check(method, url, http_version="1.1"):
         viewer.http_version_number(http_version)
     except ValueError as exc:
         raise EdgeError(str(exc)) from None
-    return parts
+    path = canonical_path(parts.path or "/")  # what the running edge decides on (issue #12)
+    if path is None:
+        raise EdgeError(f"{url!r} has a malformed path: the edge answers 400 (Bad request).")
+    return parts._replace(path=path)
 
 
 def disabled_reason(distribution_id):
@@ -80,7 +84,7 @@ def decide_request(method, url, https_port=None, http_version="1.1"):
             http_version=viewer.http_version_number(http_version),
         )
         return row, decision
-    decision = viewer.decide_url(row.deployed_config, method, url, https_port, http_version)
+    decision = viewer.decide_url(row.deployed_config, method, parts.geturl(), https_port, http_version)
     return row, decision
 
 

@@ -16,7 +16,14 @@ import json
 import time
 from dataclasses import dataclass
 
-HOP_BY_HOP = frozenset(
+import httpx
+
+from ...cloudfront.uri import canonical_path
+from .forwarding import origin_headers, origin_query
+from .tls import client_context
+
+# Response headers the edge never passes on from the origin: hop-by-hop, and those it sets itself.
+EDGE_HEADERS = frozenset(
     {
         b"connection",
         b"keep-alive",
@@ -29,10 +36,29 @@ HOP_BY_HOP = frozenset(
         b"upgrade",
         b"content-length",
         b"host",
+        b"server",
+        b"date",
+        b"via",
+        b"x-cache",
+        b"x-amz-cf-id",
+        b"x-amz-cf-pop",
+        b"age",
     }
 )
-# Headers the edge sets itself on answers to viewers.
-EDGE_HEADERS = HOP_BY_HOP | {b"server", b"date", b"via", b"x-cache", b"x-amz-cf-id", b"x-amz-cf-pop", b"age"}
+
+
+@dataclass
+class ViewerRequest:
+    """What the edge forwards of a viewer's request, the path already canonical."""
+
+    method: str
+    scheme: str  # the viewer's: "http" or "https"
+    path: str  # canonical (``cloudfront.uri.canonical_path``)
+    query: str  # canonical (``cloudfront.uri.canonical_query``), before the policies pick from it
+    headers: list  # [(bytes, bytes)] as the viewer sent them
+    body: bytes
+    request_id: bytes
+    client_ip: str
 
 
 @dataclass
@@ -55,10 +81,6 @@ class OriginClient:
 
     def _http(self):
         if self._client is None:
-            import httpx
-
-            from .tls import client_context
-
             self._client = httpx.AsyncClient(verify=client_context(), follow_redirects=False, trust_env=False)
         return self._client
 
@@ -72,53 +94,60 @@ class OriginClient:
             return self.local_https_port if origin.https_port == 443 and self.local_https_port else origin.https_port
         return self.local_http_port if origin.http_port == 80 and self.local_http_port else origin.http_port
 
-    async def fetch(
-        self, distribution, origin, method, viewer_scheme, raw_path, query, headers, body, request_id, client_ip
-    ):
-        scheme = origin.scheme_for(viewer_scheme)
-        if not origin.is_local:
-            return synthetic(distribution, origin, method, viewer_scheme, raw_path, query, scheme)
-        import httpx
-
-        host = origin.domain_name
-        netloc_host = f"[{host.strip('[]')}]" if ":" in host else host
-        url = (
-            f"{scheme}://{netloc_host}:{self.port_for(origin, scheme)}{origin.origin_path}{raw_path.decode('latin-1')}"
+    def url_for(self, origin, scheme, path, query):
+        """The origin request's URL, built from its parts: the configured origin's scheme, host and
+        port, its origin path, then the canonical path and query. Nothing the viewer sent can change
+        the host or the port (issue #12: ``GET *@127.0.0.1:8620/healthz`` reached another server)."""
+        target = (canonical_path(origin.origin_path) or "").rstrip("/") + path + ("?" + query if query else "")
+        return httpx.URL(
+            scheme=scheme,
+            host=origin.domain_name.strip("[]"),
+            port=self.port_for(origin, scheme),
+            raw_path=target.encode("ascii"),
         )
-        if query:
-            url += "?" + query.decode("latin-1")
-        forwarded = [(k, v) for k, v in headers if k not in HOP_BY_HOP]
-        forwarded += [
-            (b"host", host.encode()),  # the origin's domain name, as CloudFront sends it
-            (b"via", self.via),
-            (b"x-amz-cf-id", request_id),
-            (b"x-forwarded-for", client_ip.encode()),
-            (b"cloudfront-forwarded-proto", viewer_scheme.encode()),
-        ]
+
+    async def fetch(self, distribution, origin, request, forwarding):
+        """The origin's answer to ``request`` (a ViewerRequest) under the behavior's ``forwarding``."""
+        scheme = origin.scheme_for(request.scheme) if origin is not None else request.scheme
+        query = origin_query(forwarding, request.query)
+        if origin is None or not origin.is_local:
+            return synthetic(distribution, origin, request, query, scheme)
+        context = {
+            "origin_host": origin.domain_name.encode(),  # the origin's domain name, as CloudFront sends it
+            "client_ip": request.client_ip.encode(),
+            "via": self.via,
+            "request_id": request.request_id,
+            "viewer_scheme": request.scheme.encode(),
+            "body": bool(request.body),
+        }
+        headers = origin_headers(forwarding, request.headers, context)
         timeout = httpx.Timeout(origin.read_timeout, connect=origin.connect_timeout)
         try:
-            answer = await self._http().request(method, url, headers=forwarded, content=body or None, timeout=timeout)
+            url = self.url_for(origin, scheme, request.path, query)
+            answer = await self._http().request(
+                request.method, url, headers=headers, content=request.body or None, timeout=timeout
+            )
         except httpx.TimeoutException:
             return OriginResponse(504, [], b"", scheme, "timeout")
-        except httpx.HTTPError:
+        except (httpx.HTTPError, httpx.InvalidURL):
             return OriginResponse(502, [], b"", scheme, "unreachable")
         kept = [(k, v) for k, v in answer.headers.raw if k.lower() not in EDGE_HEADERS]
         return OriginResponse(answer.status_code, kept, answer.content, scheme)
 
 
-def synthetic(distribution, origin, method, viewer_scheme, raw_path, query, scheme):
+def synthetic(distribution, origin, request, query, scheme):
     """The object an origin elsewhere would have served, described instead of fetched."""
     if origin is None:
         return OriginResponse(502, [], b"", scheme, "unreachable")
-    path = raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+    path = request.path + ("?" + query if query else "")
     port = origin.https_port if scheme == "https" else origin.http_port
     text = (
         "Synthetic object from the CloudFront sandbox edge (no network traffic).\n"
         f"distribution: {distribution.id}\n"
-        f"request: {method} {path}\n"
+        f"request: {request.method} {path}\n"
         f"origin: {origin.id} ({origin.domain_name})\n"
         f"fetched over: {scheme.upper()} to port {port} "
-        f"(origin protocol policy {origin.protocol_policy}; the viewer used {viewer_scheme.upper()})\n"
+        f"(origin protocol policy {origin.protocol_policy}; the viewer used {request.scheme.upper()})\n"
         f"fetched at: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n"
     )
     headers = [
@@ -175,6 +204,7 @@ async def local_origin_app(scope, receive, send):
             "protocol": scheme,
             "method": scope["method"],
             "path": scope["path"],
+            "raw_path": scope["raw_path"].decode("latin-1"),  # as it came on the wire, before decoding
             "query": scope["query_string"].decode("latin-1"),
             "headers": {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
             "body": body.decode("utf-8", "replace"),

@@ -42,6 +42,13 @@ ORIGIN_TIMEOUT = (
     "the origin closed the connection."
 )
 
+TOO_LARGE = (
+    "Request Entity Too Large.\n"
+    "The request's URL is longer than 8,192 bytes, or its URL and headers longer than 20,480 bytes."
+)
+REQUEST_TIMEOUT = "The request did not arrive in time."
+BODY_TOO_LARGE = "The request's body is larger than the sandbox edge accepts."
+
 _ERROR_PAGE = """<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">
 <HTML><HEAD><META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=iso-8859-1">
 <TITLE>ERROR: The request could not be satisfied</TITLE>
@@ -69,6 +76,25 @@ def error_page(status, message, request_id):
         status=status, message=message.replace("\n", '\n<BR clear="all">\n'), request_id=request_id.decode()
     )
     return body.encode("latin-1", "replace")
+
+
+def refusal(status, message):
+    """A whole HTTP/1.1 response, ``Connection: close``, for a request refused before it reached the
+    application (too large, malformed, too slow)."""
+    reason = {400: b"Bad Request", 408: b"Request Timeout", 413: b"Request Entity Too Large"}.get(status, b"Error")
+    request = request_id()
+    body = error_page(status, message, request)
+    head = [
+        b"HTTP/1.1 %d %s" % (status, reason),
+        b"Server: " + SERVER,
+        b"Content-Type: text/html",
+        b"Content-Length: %d" % len(body),
+        b"Connection: close",
+        b"X-Cache: " + X_CACHE_ERROR,
+        b"X-Amz-Cf-Pop: " + POP,
+        b"X-Amz-Cf-Id: " + request,
+    ]
+    return b"\r\n".join(head) + b"\r\n\r\n" + body
 
 
 def via_header():

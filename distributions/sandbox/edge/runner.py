@@ -17,67 +17,29 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from django.conf import settings
+
 from .. import ca, certificates
 from . import tls, usage
 from .app import EdgeApp
+from .cache import MAX_BYTES, EdgeCache
 from .index import EdgeIndex
 from .origin import OriginClient, local_origin_app
+from .protocol import ConnectionLimiter, EdgeLimits, edge_protocol
 
 logger = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 0.5
 FLUSH_SECONDS = 1.0
+HOUSEKEEPING_SECONDS = 0.25
 
 
-class _CorkedTransport:
-    """A transport that gathers the writes of one event-loop iteration and sends them at once.
-
-    uvicorn writes a response's status line and headers, then its body, with two
-    ``transport.write`` calls: two system calls (two TLS records over HTTPS) for a
-    167-byte 301. Gathered, they leave in one, as nginx sends them.
-    """
-
-    __slots__ = ("_transport", "_loop", "_chunks", "_scheduled")
-
-    def __init__(self, transport, loop):
-        self._transport = transport
-        self._loop = loop
-        self._chunks = []
-        self._scheduled = False
-
-    def write(self, data):
-        if not data:
-            return
-        self._chunks.append(data)
-        if not self._scheduled:
-            self._scheduled = True
-            self._loop.call_soon(self._flush)
-
-    def _flush(self):
-        self._scheduled = False
-        chunks = self._chunks
-        if chunks:
-            self._chunks = []
-            if not self._transport.is_closing():
-                self._transport.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
-
-    def close(self):
-        self._flush()
-        self._transport.close()
-
-    def __getattr__(self, name):
-        return getattr(self._transport, name)
-
-
-def _http_protocol():
-    """uvicorn's httptools protocol, writing through a ``_CorkedTransport``."""
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-    class EdgeHttpProtocol(HttpToolsProtocol):
-        def connection_made(self, transport):
-            super().connection_made(_CorkedTransport(transport, self.loop))
-
-    return EdgeHttpProtocol
+def configured_limits():
+    """``EdgeLimits`` and the cache's size in bytes, from the optional ``CONSOLE_EDGE_LIMITS``
+    setting (a dict: ``max_connections``, ``header_timeout``, ``cache_bytes``, ...)."""
+    values = dict(getattr(settings, "CONSOLE_EDGE_LIMITS", None) or {})
+    cache_bytes = int(values.pop("cache_bytes", MAX_BYTES))
+    return EdgeLimits(**values), cache_bytes
 
 
 def _listen(host, port):
@@ -93,7 +55,7 @@ def _listen(host, port):
 class _Server:
     """A uvicorn Server that leaves signal handling to the runner (it runs several servers)."""
 
-    def __init__(self, app, ssl_context=None, log_level="warning", access_log=False):
+    def __init__(self, app, protocol, ssl_context=None, log_level="warning", access_log=False):
         import uvicorn
 
         class Quiet(uvicorn.Server):
@@ -108,7 +70,7 @@ class _Server:
             "log_level": log_level,
             "access_log": access_log,
             "server_header": False,
-            "http": _http_protocol(),
+            "http": protocol,
             "loop": "none",
             "timeout_graceful_shutdown": 2,
             "timeout_keep_alive": 60,
@@ -141,8 +103,13 @@ class EdgeRunner:
         flush_seconds=FLUSH_SECONDS,
         connections_override=None,
         db_lock=None,
+        limits=None,
+        cache_bytes=None,
     ):
         self.host = host
+        configured, configured_cache = configured_limits()
+        self.limits = limits or configured
+        self.cache_bytes = cache_bytes or configured_cache
         self.ports = {"http": http_port, "https": https_port, "origin": origin_port, "origin_https": origin_https_port}
         self.local_origin = local_origin
         self.log_level = log_level
@@ -230,6 +197,18 @@ class EdgeRunner:
                 next_flush = time.monotonic() + self.flush_seconds
                 await self._flush(app)
 
+    async def _housekeeping(self, app, limiters):
+        """Evict expired objects (they leave even when nobody asks for them again) and time out
+        connections whose headers take too long, a few times a second."""
+        while not self._stopping:
+            await asyncio.sleep(HOUSEKEEPING_SECONDS)
+            try:
+                app.cache.evict_expired()
+                for limiter in limiters:
+                    limiter.sweep()
+            except Exception:
+                logger.exception("The edge's housekeeping failed; it will try again")
+
     async def _flush(self, app):
         counts = app.meter.take()
         if counts:
@@ -256,23 +235,30 @@ class EdgeRunner:
             self.ports["origin"] if self.local_origin else None,
             self.ports["origin_https"] if self.local_origin else None,
         )
-        app = EdgeApp(self.index, self.ports["https"], origins)
+        app = EdgeApp(self.index, self.ports["https"], origins, cache=EdgeCache(max_bytes=self.cache_bytes))
         self.app = app
+        # One cap for the edge's HTTP and HTTPS connections, another for the local origin's.
+        self.limiter = ConnectionLimiter(self.limits.max_connections)
+        limiters = [self.limiter]
+        edge = edge_protocol(self.limits, self.limiter)
         self.servers = [
-            _Server(app, log_level=self.log_level, access_log=self.access_log).server,
-            _Server(app, self.selector.default, self.log_level, self.access_log).server,
+            _Server(app, edge, log_level=self.log_level, access_log=self.access_log).server,
+            _Server(app, edge, self.selector.default, self.log_level, self.access_log).server,
         ]
         sockets = [self.sockets["http"], self.sockets["https"]]
         if self.local_origin:
             origin_cert, origin_key = ca.local_origin_certificate_files()
             origin_tls = tls.file_context(origin_cert, origin_key)
+            limiters.append(ConnectionLimiter(self.limits.max_connections))
+            origin = edge_protocol(self.limits, limiters[-1])
             self.servers += [
-                _Server(local_origin_app, log_level=self.log_level).server,
-                _Server(local_origin_app, origin_tls, self.log_level).server,
+                _Server(local_origin_app, origin, log_level=self.log_level).server,
+                _Server(local_origin_app, origin, origin_tls, self.log_level).server,
             ]
             sockets += [self.sockets["origin"], self.sockets["origin_https"]]
         tasks = [asyncio.ensure_future(s.serve(sockets=[sock])) for s, sock in zip(self.servers, sockets, strict=False)]
         database = asyncio.ensure_future(self._database_loop(app))
+        housekeeping = asyncio.ensure_future(self._housekeeping(app, limiters))
         while not all(s.started for s in self.servers):
             if any(t.done() for t in tasks):
                 break
@@ -282,9 +268,10 @@ class EdgeRunner:
             await asyncio.gather(*tasks)
         finally:
             self._stopping = True
-            database.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await database
+            for task in (database, housekeeping):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await self._flush(app)
             await origins.aclose()
             await loop.run_in_executor(self._db, self._locked, self._close_db)
