@@ -80,14 +80,11 @@ def _product(sets):
     return result
 
 
-@lru_cache(maxsize=4096)
-def _search(must_match, must_not_match):
-    """The shortest path every pattern of ``must_match`` matches and none of ``must_not_match``; or None."""
-    positive = [_tokens(p) for p in must_match]
-    negative = [_tokens(p) for p in must_not_match]
-    literals = set().union(*(_literals(t) for t in positive + negative))
-    alphabet = sorted(literals) + [_OTHER]
-    # The negative side is one bit per (pattern, position): a set of states is an int.
+def _negative_automaton(negative, alphabet):
+    """The patterns that must not match, as one automaton: ``(start mask, accepting mask, step)``.
+
+    One bit per (pattern, position): a set of states is an int, and ``step(mask, symbol)`` moves it.
+    """
     offsets, total = [], 0
     for tokens in negative:
         offsets.append(total)
@@ -110,6 +107,17 @@ def _search(must_match, must_not_match):
     start_mask = sum(
         1 << (offset + p) for offset, tokens in zip(offsets, negative, strict=False) for p in _closure(tokens, {0})
     )
+    return start_mask, accepting, step_negative
+
+
+@lru_cache(maxsize=4096)
+def _search(must_match, must_not_match):
+    """The shortest path every pattern of ``must_match`` matches and none of ``must_not_match``; or None."""
+    positive = [_tokens(p) for p in must_match]
+    negative = [_tokens(p) for p in must_not_match]
+    literals = set().union(*(_literals(t) for t in positive + negative))
+    alphabet = sorted(literals) + [_OTHER]
+    start_mask, accepting, step_negative = _negative_automaton(negative, alphabet)
     stepped = {}  # (mask, symbol) -> mask: many positive states share a negative one
     parents = {}
     antichain = {}  # positive state -> minimal negative masks seen with it

@@ -26,7 +26,9 @@ What a connection gets before the application sees a request:
 Responses are written through ``CorkedTransport``: one system call per response.
 """
 
+import contextlib
 import resource
+import socket
 import time
 from dataclasses import dataclass
 
@@ -260,3 +262,40 @@ def edge_protocol(limits, limiter):
     """The protocol class for a uvicorn server: ``EdgeHttpProtocol`` with ``limits``, counting its
     connections in ``limiter`` (share one limiter between servers to share the cap)."""
     return type("EdgeHttpProtocol", (EdgeHttpProtocol,), {"limits": limits, "limiter": limiter})
+
+
+def listen(host, port):
+    """A non-blocking listening socket on ``host:port`` (IPv6 when the host is)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def uvicorn_server(app, protocol, ssl_context=None, log_level="warning", access_log=False):
+    """A uvicorn Server that leaves signal handling to the runner (it runs several servers)."""
+    import uvicorn
+
+    class Quiet(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self):
+            yield
+
+    options = {
+        "lifespan": "off",
+        "proxy_headers": False,  # the edge is what viewers reach; and the middleware costs time
+        "ws": "none",
+        "log_level": log_level,
+        "access_log": access_log,
+        "server_header": False,
+        "http": protocol,
+        "loop": "none",
+        "timeout_graceful_shutdown": 2,
+        "timeout_keep_alive": 60,
+    }
+    if ssl_context is not None:
+        options["ssl_context_factory"] = lambda config, default: ssl_context
+    return Quiet(uvicorn.Config(app, **options))

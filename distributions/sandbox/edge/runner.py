@@ -12,7 +12,6 @@ import contextlib
 import logging
 import os
 import signal
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,7 @@ from .app import EdgeApp
 from .cache import MAX_BYTES, EdgeCache
 from .index import EdgeIndex
 from .origin import OriginClient, local_origin_app
-from .protocol import ConnectionLimiter, EdgeLimits, edge_protocol
+from .protocol import ConnectionLimiter, EdgeLimits, edge_protocol, listen, uvicorn_server
 
 logger = logging.getLogger(__name__)
 
@@ -40,44 +39,6 @@ def configured_limits():
     values = dict(getattr(settings, "CONSOLE_EDGE_LIMITS", None) or {})
     cache_bytes = int(values.pop("cache_bytes", MAX_BYTES))
     return EdgeLimits(**values), cache_bytes
-
-
-def _listen(host, port):
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.setblocking(False)
-    return sock
-
-
-class _Server:
-    """A uvicorn Server that leaves signal handling to the runner (it runs several servers)."""
-
-    def __init__(self, app, protocol, ssl_context=None, log_level="warning", access_log=False):
-        import uvicorn
-
-        class Quiet(uvicorn.Server):
-            @contextlib.contextmanager
-            def capture_signals(self):
-                yield
-
-        options = {
-            "lifespan": "off",
-            "proxy_headers": False,  # the edge is what viewers reach; and the middleware costs time
-            "ws": "none",
-            "log_level": log_level,
-            "access_log": access_log,
-            "server_header": False,
-            "http": protocol,
-            "loop": "none",
-            "timeout_graceful_shutdown": 2,
-            "timeout_keep_alive": 60,
-        }
-        if ssl_context is not None:
-            options["ssl_context_factory"] = lambda config, default: ssl_context
-        self.server = Quiet(uvicorn.Config(app, **options))
 
 
 class EdgeRunner:
@@ -151,7 +112,7 @@ class EdgeRunner:
         wanted = ["http", "https"] + (["origin", "origin_https"] if self.local_origin else [])
         for name in wanted:
             if name not in self.sockets:
-                self.sockets[name] = _listen(self.host, self.ports[name])
+                self.sockets[name] = listen(self.host, self.ports[name])
                 self.ports[name] = self.sockets[name].getsockname()[1]
         return self
 
@@ -242,8 +203,8 @@ class EdgeRunner:
         limiters = [self.limiter]
         edge = edge_protocol(self.limits, self.limiter)
         self.servers = [
-            _Server(app, edge, log_level=self.log_level, access_log=self.access_log).server,
-            _Server(app, edge, self.selector.default, self.log_level, self.access_log).server,
+            uvicorn_server(app, edge, log_level=self.log_level, access_log=self.access_log),
+            uvicorn_server(app, edge, self.selector.default, self.log_level, self.access_log),
         ]
         sockets = [self.sockets["http"], self.sockets["https"]]
         if self.local_origin:
@@ -252,8 +213,8 @@ class EdgeRunner:
             limiters.append(ConnectionLimiter(self.limits.max_connections))
             origin = edge_protocol(self.limits, limiters[-1])
             self.servers += [
-                _Server(local_origin_app, origin, log_level=self.log_level).server,
-                _Server(local_origin_app, origin, origin_tls, self.log_level).server,
+                uvicorn_server(local_origin_app, origin, log_level=self.log_level),
+                uvicorn_server(local_origin_app, origin, origin_tls, self.log_level),
             ]
             sockets += [self.sockets["origin"], self.sockets["origin_https"]]
         tasks = [asyncio.ensure_future(s.serve(sockets=[sock])) for s, sock in zip(self.servers, sockets, strict=False)]
