@@ -79,7 +79,7 @@ CONSOLE_SIMULATOR_QUOTAS = env_quotas("CONSOLE_SIMULATOR_QUOTAS")
 # The sandbox edge (manage.py runedge) keeps its local CA and certificates here.
 CONSOLE_EDGE_STATE_DIR = Path(env_str("CONSOLE_EDGE_STATE_DIR", str(BASE_DIR / ".edge")))
 # Estimated charges on the Usage page, USD (any key may be left out).
-CONSOLE_EDGE_PRICES = {"http_per_10000": "0.0075", "https_per_10000": "0.0100", "per_gb_out": "0.085"}
+CONSOLE_EDGE_PRICES = {}  # overrides of sandbox/edge/usage.py DEFAULT_PRICES, e.g. {"per_gb_out": "0.085"}
 # Background work (Django's Tasks API): "immediate" runs tasks inline and defers nothing (no worker
 # needed); "database" queues them for `manage.py db_worker` (production: deployment polling, periodic sync).
 CONSOLE_TASKS_BACKEND = env_choice("CONSOLE_TASKS_BACKEND", "immediate", ("immediate", "database"))

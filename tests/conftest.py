@@ -1,7 +1,10 @@
 import pytest
 from django.test import override_settings
+from moto import mock_aws
 
 from distributions import mirror, publish
+from distributions.backends import aws
+from distributions.backends.aws import AwsBackend
 from distributions.sandbox.simulator import SimulatorBackend
 
 from .factories import UserFactory, distribution_config
@@ -54,3 +57,22 @@ def user(db):
 def signed_in(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def aws_environment(monkeypatch):
+    """Dummy credentials, no profile, and a fresh shared session: never the real AWS."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_CLOUDFRONT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    monkeypatch.setattr(aws, "_session", None)
+
+
+@pytest.fixture
+def moto_backend(aws_environment):
+    with mock_aws():
+        yield AwsBackend()

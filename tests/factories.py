@@ -114,3 +114,40 @@ def distribution_config(behaviors=(), default_policy="allow-all", origins=None, 
     }
     config.update(extra)
     return config
+
+
+def edge_code_config():
+    """A config full of members the console does not model, moto drops, or both."""
+    config = distribution_config([("/api/*", "allow-all")], comment="edge code")
+    behavior = config["CacheBehaviors"]["Items"][0]
+    behavior["FunctionAssociations"] = {
+        "Quantity": 1,
+        "Items": [{"FunctionARN": "arn:aws:cloudfront::123456789012:function/auth", "EventType": "viewer-request"}],
+    }
+    behavior["LambdaFunctionAssociations"] = {
+        "Quantity": 2,
+        "Items": [
+            {
+                "LambdaFunctionARN": "arn:aws:lambda:us-east-1:123456789012:function:edge:7",
+                "EventType": "origin-request",
+                "IncludeBody": True,
+            },
+            {
+                "LambdaFunctionARN": "arn:aws:lambda:us-east-1:123456789012:function:headers:3",
+                "EventType": "viewer-response",
+                "IncludeBody": False,
+            },
+        ],
+    }
+    behavior["ResponseHeadersPolicyId"] = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+    behavior["TrustedKeyGroups"] = {"Enabled": True, "Quantity": 1, "Items": ["kg-0123456789"]}
+    origin = config["Origins"]["Items"][0]
+    origin["CustomHeaders"] = {"Quantity": 1, "Items": [{"HeaderName": "X-Origin-Token", "HeaderValue": "s3cr3t"}]}
+    origin["OriginShield"] = {"Enabled": True, "OriginShieldRegion": "eu-west-1"}
+    config["CustomErrorResponses"] = {
+        "Quantity": 1,
+        "Items": [{"ErrorCode": 404, "ResponsePagePath": "/404.html", "ResponseCode": "404", "ErrorCachingMinTTL": 30}],
+    }
+    config["Restrictions"] = {"GeoRestriction": {"RestrictionType": "whitelist", "Quantity": 2, "Items": ["DE", "FR"]}}
+    config["Logging"] = {"Enabled": True, "IncludeCookies": True, "Bucket": "logs.s3.amazonaws.com", "Prefix": "cf/"}
+    return config

@@ -29,7 +29,7 @@ from distributions.models import (
 from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import UserFactory
-from .test_views import CONFIRMATIONS
+from .support import CONFIRMATIONS
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from distributions.sandbox.models import SimulatedDistribution
 from distributions.sandbox.simulator import SimulatorBackend
 
 from .factories import UserFactory
-from .test_views import CONFIRMATIONS
+from .support import CONFIRMATIONS
 
 pytestmark = pytest.mark.django_db
 

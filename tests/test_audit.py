@@ -17,7 +17,7 @@ from distributions.sandbox.simulator import SimulatorBackend
 from distributions.staff_views import CSV_FIELDS
 
 from .factories import UserFactory
-from .test_views import CONFIRMATIONS
+from .support import CONFIRMATIONS
 
 pytestmark = pytest.mark.django_db
 

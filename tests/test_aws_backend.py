@@ -1,7 +1,6 @@
 """The boto3 backend: moto for round trips and listing, botocore's Stubber for what moto cannot do."""
 
 import copy
-import socket
 
 import boto3
 import pytest
@@ -11,38 +10,16 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from distributions import mirror, publish
-from distributions.backends import aws
 from distributions.backends.aws import AwsBackend
 from distributions.backends.base import BackendError, NoSuchDistribution
 from distributions.models import Distribution
 from distributions.review import finding_id
 
 from .factories import distribution_config
+from .support import create_on_backend as create
+from .support import free_port
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def aws_environment(monkeypatch):
-    """Dummy credentials, no profile, and a fresh shared session: never the real AWS."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_CLOUDFRONT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-    monkeypatch.setattr(aws, "_session", None)
-
-
-@pytest.fixture
-def moto_backend():
-    with mock_aws():
-        yield AwsBackend()
-
-
-def create(backend, *args, **kwargs):
-    return backend.create_distribution(distribution_config(*args, **kwargs))["Distribution"]["Id"]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("aws_environment")]
 
 
 def stubbed():
@@ -263,12 +240,6 @@ class TestWithStubber:
             response = signed_in.get(reverse("distributions:distribution_general", args=["EDFDVBD6EXAMPLE"]))
         assert response.status_code == 403
         assert b"cloudfront:GetDistribution" in response.content
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_over_real_http_through_the_endpoint_variable(monkeypatch):

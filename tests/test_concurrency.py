@@ -40,7 +40,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -59,9 +58,9 @@ from distributions.models import AuditEntry, AuditOutcome, CacheBehavior, Distri
 from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import OriginFactory, UserFactory, distribution_config
+from .support import CONFIRMATIONS, free_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-CONFIRMATIONS = {"confirm_path_patterns": "on", "confirm_order": "on", "confirm_origins": "on"}
 CONFLICT_TEXT = "The distribution changed while you were editing"
 BEHAVIORS = 25  # CloudFront's quota of cache behaviors besides the default
 TIMEOUT = 60.0
@@ -331,12 +330,6 @@ print(json.dumps({
     "conflicts": AuditEntry.objects.filter(outcome=AuditOutcome.CONFLICT).count(),
 }))
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def manage(env, *args, stdin=None):

@@ -3,7 +3,6 @@
 import os
 import re
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -13,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .support import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = """
 import os
@@ -20,12 +21,6 @@ from console.settings import *  # noqa
 CONSOLE_EDGE_STATE_DIR = os.environ["CONSOLE_EDGE_STATE_DIR"]
 CONSOLE_SIMULATOR_DEPLOY_SECONDS = 0
 """
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -106,7 +106,7 @@ class TestCacheRules:
         cache = EdgeCache()
 
         def put(path, stored_at):
-            cache.put(("E1", path, ""), CachedObject(200, [], b"x", stored_at, float("inf"), "http"))
+            cache.put(("E1", path, ""), CachedObject(200, [], b"x", stored_at, float("inf")))
 
         put("/images/a.jpg", 100.0)
         put("/images/b.jpg", 300.0)
@@ -120,6 +120,6 @@ class TestCacheRules:
     def test_the_cache_is_bounded(self):
         cache = EdgeCache(max_entries=2)
         for n in range(3):
-            cache.put(("E1", f"/{n}", ""), CachedObject(200, [], b"x", 0.0, float("inf"), "http"))
+            cache.put(("E1", f"/{n}", ""), CachedObject(200, [], b"x", 0.0, float("inf")))
         assert len(cache) == 2
         assert cache.get(("E1", "/0", "")) is None

@@ -154,7 +154,7 @@ class TestShareable:
 class TestEdgeCacheBounds:
     @staticmethod
     def entry(size, expires_at=float("inf")):
-        return CachedObject(200, [(b"content-type", b"x")], b"x" * size, 0.0, expires_at, "http")
+        return CachedObject(200, [(b"content-type", b"x")], b"x" * size, 0.0, expires_at)
 
     def test_it_holds_at_most_its_bytes_least_recently_used_out(self):
         cache = EdgeCache(max_bytes=100_000)

@@ -21,6 +21,7 @@ import pytest
 
 from .edge_support import big_object_origin, local_origin, read_response, status_of
 from .factories import distribution_config
+from .support import free_port
 
 PROJECT = Path(__file__).resolve().parent.parent
 CACHE_BYTES = 16 * 1024 * 1024
@@ -34,12 +35,6 @@ def rss_bytes(pid):
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise AssertionError("no VmRSS")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def manage(env, *args):

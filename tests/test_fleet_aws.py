@@ -9,13 +9,13 @@ from distributions.fleet.posture import fleet_posture
 from distributions.fleet.runner import apply_plan, tally
 
 from .factories import ALL_METHODS
-from .test_aws_backend import aws_environment, create, moto_backend  # noqa: F401 (fixtures)
+from .support import create_on_backend as create
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("aws_environment")]
 ACME = "/.well-known/acme-challenge/*"
 
 
-def test_a_plan_on_aws_costs_two_calls_per_distribution(moto_backend):  # noqa: F811
+def test_a_plan_on_aws_costs_two_calls_per_distribution(moto_backend):
     for n in range(4):
         create(moto_backend, [(ACME, "allow-all"), ("/api/*", "allow-all", ALL_METHODS)], comment=f"site {n}")
     mirror.sync_all(moto_backend)

@@ -12,10 +12,9 @@ from distributions.models import Distribution, EditSnapshot
 from distributions.sandbox.models import SimulatedDistribution
 
 from .factories import ALL_METHODS
+from .support import CONFIRMATIONS
 
 pytestmark = pytest.mark.django_db
-
-CONFIRMATIONS = {"confirm_path_patterns": "on", "confirm_order": "on", "confirm_origins": "on"}
 
 
 def behaviors_url(distribution):

@@ -15,8 +15,7 @@ from distributions.backends.aws import AwsBackend
 from distributions.models import AuditEntry, AuditOutcome
 from distributions.sandbox.models import SimulatedDistribution
 
-from ..factories import distribution_config
-from .test_distributions import edge_code_config
+from ..factories import distribution_config, edge_code_config
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

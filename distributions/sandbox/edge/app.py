@@ -201,9 +201,7 @@ class EdgeApp:
         cache_control = next((v.decode("latin-1") for k, v in answer.headers if k.lower() == b"cache-control"), None)
         ttl = ttl_for(rule, cache_control)
         if ttl > 0:
-            stored = CachedObject(
-                answer.status, answer.headers, answer.body, time.time(), time.monotonic() + ttl, answer.fetched_over
-            )
+            stored = CachedObject(answer.status, answer.headers, answer.body, time.time(), time.monotonic() + ttl)
             self.cache.put(key, stored)
 
     async def _read_body(self, receive):

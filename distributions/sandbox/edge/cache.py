@@ -85,7 +85,6 @@ class CachedObject:
     body: bytes
     stored_at: float  # time.time()
     expires_at: float  # time.monotonic()
-    fetched_over: str  # "http" or "https": how the edge reached the origin
 
 
 class EdgeCache:

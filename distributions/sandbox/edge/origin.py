@@ -66,7 +66,6 @@ class OriginResponse:
     status: int
     headers: list  # [(bytes, bytes)] without hop-by-hop and edge-owned headers
     body: bytes
-    fetched_over: str  # "http" or "https"
     error: str | None = None  # "unreachable" or "timeout" when the edge could not get an answer
 
 
@@ -128,17 +127,17 @@ class OriginClient:
                 request.method, url, headers=headers, content=request.body or None, timeout=timeout
             )
         except httpx.TimeoutException:
-            return OriginResponse(504, [], b"", scheme, "timeout")
+            return OriginResponse(504, [], b"", "timeout")
         except (httpx.HTTPError, httpx.InvalidURL):
-            return OriginResponse(502, [], b"", scheme, "unreachable")
+            return OriginResponse(502, [], b"", "unreachable")
         kept = [(k, v) for k, v in answer.headers.raw if k.lower() not in EDGE_HEADERS]
-        return OriginResponse(answer.status_code, kept, answer.content, scheme)
+        return OriginResponse(answer.status_code, kept, answer.content)
 
 
 def synthetic(distribution, origin, request, query, scheme):
     """The object an origin elsewhere would have served, described instead of fetched."""
     if origin is None:
-        return OriginResponse(502, [], b"", scheme, "unreachable")
+        return OriginResponse(502, [], b"", "unreachable")
     path = request.path + ("?" + query if query else "")
     port = origin.https_port if scheme == "https" else origin.http_port
     text = (
@@ -155,7 +154,7 @@ def synthetic(distribution, origin, request, query, scheme):
         (b"x-sandbox-origin", origin.domain_name.encode()),
         (b"x-sandbox-origin-protocol", scheme.encode()),
     ]
-    return OriginResponse(200, headers, text.encode(), scheme)
+    return OriginResponse(200, headers, text.encode())
 
 
 # ---------------------------------------------------------------- the local origin

@@ -13,7 +13,6 @@ POP = b"SBX50-P1"  # an X-Amz-Cf-Pop in CloudFront's shape; "SBX" is no airport:
 
 X_CACHE_HIT = b"Hit from cloudfront"
 X_CACHE_MISS = b"Miss from cloudfront"
-X_CACHE_REDIRECT = b"Redirect from cloudfront"
 X_CACHE_ERROR = b"Error from cloudfront"
 
 # CloudFront's 301 body, byte for byte in shape (167 bytes).
