@@ -9,6 +9,8 @@ review is computed once, here; the caller renders the returned ``Outcome``.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
+
 from . import access, approvals, publish
 from .backends.base import Backend, BackendError, get_backend
 from .cloudfront import config as cfg
@@ -91,7 +93,7 @@ def refusals(
 
 
 def submit_reviewed(
-    user,
+    user: User | None,
     snapshot: EditSnapshot,
     after: dict,
     *,

@@ -9,6 +9,8 @@ mode; what is left becomes our own ``BackendError`` so that no boto3 type leaks.
 
 import copy
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import botocore.session
@@ -42,7 +44,7 @@ _lock = threading.Lock()
 _session = None
 
 
-def make_session():
+def make_session() -> boto3.session.Session:
     """A boto3 session from the standard chain, assuming CONSOLE_AWS_ROLE_ARN when it is set.
 
     Assumed-role credentials refresh themselves before they expire.
@@ -60,7 +62,8 @@ def make_session():
     return boto3.session.Session(botocore_session=core)
 
 
-def shared_session():
+def shared_session() -> boto3.session.Session:
+    """The process-wide boto3 session (boto3 sessions are not thread-safe to create, so one, once)."""
     global _session
     with _lock:
         if _session is None:
@@ -132,13 +135,13 @@ class AwsBackend:
         return self._session or shared_session()
 
     @property
-    def client(self):
+    def client(self) -> Any:
         if self._client is None:
             self._client = self._boto_session().client("cloudfront", region_name="us-east-1", config=RETRY_CONFIG)
         return self._client
 
     @property
-    def sts(self):
+    def sts(self) -> Any:
         if self._sts is None:
             self._sts = self._boto_session().client("sts", config=RETRY_CONFIG)
         return self._sts
@@ -150,7 +153,7 @@ class AwsBackend:
         except (ClientError, BotoCoreError) as exc:
             raise _translate(exc, operation, distribution_id) from None
 
-    def certificates(self):
+    def certificates(self) -> list[dict]:
         """ACM certificates in us-east-1 (the only region CloudFront takes) and IAM server certificates."""
         result = []
         acm = self._boto_session().client("acm", region_name="us-east-1", config=RETRY_CONFIG)
@@ -180,7 +183,7 @@ class AwsBackend:
             )
         return result
 
-    def certificate_names(self, reference):
+    def certificate_names(self, reference: str | None) -> list[str] | None:
         """The names an ACM certificate covers (SANs); None when unknown (IAM, or not readable)."""
         if not reference or not reference.startswith("arn:aws:acm:"):
             return None
@@ -191,12 +194,12 @@ class AwsBackend:
             return None
         return answer.get("Certificate", {}).get("SubjectAlternativeNames") or None
 
-    def identity(self):
+    def identity(self) -> dict[str, str]:
         """The account and identity the console acts as (STS GetCallerIdentity)."""
         answer = self._call("GetCallerIdentity", self.sts.get_caller_identity)
         return {"Account": answer.get("Account", ""), "Arn": answer.get("Arn", ""), "UserId": answer.get("UserId", "")}
 
-    def list_distributions(self):
+    def list_distributions(self) -> Iterator[dict]:
         """ListDistributions summaries, one API call per page (markers are opaque)."""
         marker = None
         while True:
@@ -207,17 +210,17 @@ class AwsBackend:
             if not page.get("IsTruncated") or not marker:
                 return
 
-    def get_distribution(self, distribution_id):
+    def get_distribution(self, distribution_id: str) -> dict:
         answer = self._call("GetDistribution", self.client.get_distribution, distribution_id, Id=distribution_id)
         return _clean(answer)
 
-    def get_distribution_config(self, distribution_id):
+    def get_distribution_config(self, distribution_id: str) -> tuple[dict, str]:
         answer = self._call(
             "GetDistributionConfig", self.client.get_distribution_config, distribution_id, Id=distribution_id
         )
         return answer["DistributionConfig"], answer["ETag"]
 
-    def update_distribution(self, distribution_id, config, if_match):
+    def update_distribution(self, distribution_id: str, config: dict, if_match: str) -> dict:
         if not if_match:
             raise BackendError(
                 "InvalidIfMatchVersion", "The If-Match version is missing or not valid for the resource."
@@ -232,13 +235,13 @@ class AwsBackend:
         )
         return _clean(answer)
 
-    def create_distribution(self, config):
+    def create_distribution(self, config: dict) -> dict:
         answer = self._call(
             "CreateDistribution", self.client.create_distribution, DistributionConfig=copy.deepcopy(config)
         )
         return _clean(answer)
 
-    def create_invalidation(self, distribution_id, paths, caller_reference):
+    def create_invalidation(self, distribution_id: str, paths: list, caller_reference: str) -> dict:
         answer = self._call(
             "CreateInvalidation",
             self.client.create_invalidation,
@@ -251,7 +254,7 @@ class AwsBackend:
         )
         return _invalidation(answer["Invalidation"])
 
-    def list_invalidations(self, distribution_id):
+    def list_invalidations(self, distribution_id: str) -> list[dict]:
         """Invalidations newest first (CloudFront lists them so), every page."""
         result, marker = [], None
         while True:

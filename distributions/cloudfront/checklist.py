@@ -280,7 +280,7 @@ def check(config: dict, certificate_names: list | None = None) -> list[Finding]:
     return result
 
 
-def shape_error(config) -> str | None:
+def shape_error(config: object) -> str | None:
     """Why ``config`` cannot be read as a DistributionConfig, or None when it can."""
     if not isinstance(config, dict):
         return "a DistributionConfig must be a JSON object"

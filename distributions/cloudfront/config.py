@@ -6,6 +6,7 @@ fields asked for, so everything the console does not model goes back untouched.
 
 import copy
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import patterns, rules, service_model
@@ -177,7 +178,7 @@ def problems(config: dict, quotas: Quotas = DEFAULT_QUOTAS, certificate_names: l
     return list(rules.problems(config, quotas, certificate_names))
 
 
-def diff(old, new, path: str = "") -> list[tuple]:
+def diff(old: object, new: object, path: str = "") -> list[tuple]:
     """Leaf-level differences between two JSON values, as (path, old, new) tuples."""
     if isinstance(old, dict) and isinstance(new, dict):
         changes = []
@@ -246,13 +247,13 @@ def minimum_ssl_protocol(origin: dict) -> str | None:
 
 
 def set_viewer_certificate(
-    config,
-    alias_list,
-    certificate=None,
-    kind="acm",
-    ssl_support_method="sni-only",
-    minimum_protocol_version="TLSv1.2_2021",
-):
+    config: dict,
+    alias_list: Iterable[str],
+    certificate: str | None = None,
+    kind: str = "acm",
+    ssl_support_method: str = "sni-only",
+    minimum_protocol_version: str = "TLSv1.2_2021",
+) -> dict:
     """A copy of ``config`` with new alternate domain names and viewer certificate.
 
     ``certificate`` None means CloudFront's default ``*.cloudfront.net``

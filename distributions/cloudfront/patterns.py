@@ -34,7 +34,7 @@ ALLOWED_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 DEFAULT_PATTERN = "*"
 
 
-def pattern_error(pattern):
+def pattern_error(pattern: object) -> str | None:
     """Why CloudFront would reject ``pattern``, or None when it is valid."""
     if not isinstance(pattern, str) or pattern == "":
         return "A path pattern must be a non-empty string."
@@ -50,16 +50,16 @@ def pattern_error(pattern):
     return None
 
 
-def is_valid(pattern):
+def is_valid(pattern: object) -> bool:
     return pattern_error(pattern) is None
 
 
-def normalize(pattern):
+def normalize(pattern: str) -> str:
     """The pattern with its optional leading slash made explicit."""
     return pattern if pattern.startswith("/") else "/" + pattern
 
 
-def tokens(pattern):
+def tokens(pattern: str) -> tuple:
     """The normalized pattern as a tuple of tokens: a literal character, ``?`` or ``*``;
     a run of stars is one ``*`` (it means the same)."""
     result = []
@@ -159,7 +159,7 @@ def _compiled(pattern):
     return _Glob(pattern)
 
 
-def matches(pattern, path):
+def matches(pattern: str, path: str) -> bool:
     """True when the request ``path`` (no query string) falls under ``pattern``."""
     if not path.startswith("/"):
         path = "/" + path
@@ -197,7 +197,7 @@ class FirstMatch:
         self._wild = tuple(wild)
         self._candidates = {key: tuple(sorted(indexes + wild)) for key, indexes in buckets.items()}
 
-    def fullmatch(self, path):
+    def fullmatch(self, path: str) -> "_Found | None":
         """None, or an object whose ``lastindex`` is 1 + the index of the first matching pattern."""
         globs = self._globs
         for index in self._candidates.get(path[1:3], self._wild):
@@ -207,7 +207,7 @@ class FirstMatch:
 
 
 @lru_cache(maxsize=1024)
-def first_match(pattern_list):
+def first_match(pattern_list: tuple) -> "FirstMatch | None":
     """A matcher for an ordered tuple of patterns: ``first_match(ps).fullmatch(path).lastindex - 1``
     is the index of the first pattern matching ``path`` (``fullmatch`` returns None when none does);
     None for an empty tuple."""
@@ -216,7 +216,7 @@ def first_match(pattern_list):
     return FirstMatch(pattern_list)
 
 
-def example_path(pattern):
+def example_path(pattern: str) -> str:
     """A request path the pattern catches, to show users what it means."""
     path = normalize(pattern)
     if path == "/*":

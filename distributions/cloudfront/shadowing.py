@@ -21,6 +21,7 @@ Two things keep the search finite and small:
 """
 
 from collections import deque
+from collections.abc import Iterable
 from functools import lru_cache
 
 from . import patterns
@@ -155,12 +156,12 @@ def _search(must_match, must_not_match):
     return None
 
 
-def overlaps(pattern, other):
+def overlaps(pattern: str, other: str) -> bool:
     """True when some request path matches both patterns."""
     return _search((pattern, other), ()) is not None
 
 
-def witness(pattern, earlier_patterns):
+def witness(pattern: str, earlier_patterns: Iterable[str]) -> str | None:
     """A path ``pattern`` matches and none of ``earlier_patterns`` does; None iff it is shadowed.
 
     The path starts with '/', is as short as possible, and is a path a viewer
@@ -172,7 +173,7 @@ def witness(pattern, earlier_patterns):
     return _search((pattern,), tuple(relevant))
 
 
-def shadowed_by(pattern, earlier_patterns):
+def shadowed_by(pattern: str, earlier_patterns: Iterable[str]) -> list[str] | None:
     """The earlier patterns that take paths from ``pattern``, in order; None when it still wins some path.
 
     Only patterns that actually win some of those paths are named: an earlier

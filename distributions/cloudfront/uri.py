@@ -40,7 +40,7 @@ def _bytes(raw):
     return raw if isinstance(raw, bytes) else raw.encode("utf-8")
 
 
-def remove_dot_segments(path):
+def remove_dot_segments(path: bytes) -> bytes:
     """``path`` (bytes, starting with ``/``) without ``.`` and ``..`` segments and without empty
     segments (``//``), as CloudFront removes them; a trailing slash stays."""
     segments = path.split(b"/")[1:]
@@ -55,7 +55,7 @@ def remove_dot_segments(path):
     return b"/" + b"/".join(kept) + (b"/" if trailing else b"")
 
 
-def canonical_path(raw):
+def canonical_path(raw: bytes | str) -> str | None:
     """The canonical path (ASCII ``str``) of a request path (``bytes`` as received, or ``str``);
     None when it is malformed (no leading ``/``, or a ``%`` without two hex digits).
 
@@ -71,7 +71,7 @@ def canonical_path(raw):
     return quote(remove_dot_segments(unquote_to_bytes(raw)), safe=_SAFE)
 
 
-def canonical_query(raw):
+def canonical_query(raw: bytes | str) -> str:
     """The query string (``bytes`` or ``str``, without ``?``) with every byte that cannot stand in
     a URL encoded, existing escapes kept: safe to put after ``?`` in a URL the edge builds."""
     raw = _bytes(raw)
@@ -82,7 +82,7 @@ class TargetError(ValueError):
     """A request target the edge answers with 400."""
 
 
-def split_target(target):
+def split_target(target: bytes) -> tuple[bytes | None, bytes, bytes]:
     """``(authority or None, path, query)`` of an HTTP/1.1 request target (``bytes``).
 
     Origin form (``/path?query``) gives no authority. Absolute form

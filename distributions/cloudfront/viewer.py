@@ -98,7 +98,11 @@ def https_url(host: str, path: str, query: str = "", https_port: int | None = No
 
 
 def apply_policy(
-    policy: str | None, allowed, method: str, scheme: str, http_version: str = DEFAULT_HTTP_VERSION
+    policy: str | None,
+    allowed: frozenset | set | tuple,
+    method: str,
+    scheme: str,
+    http_version: str = DEFAULT_HTTP_VERSION,
 ) -> tuple[int, str]:
     """Today's table for one behavior: (status, why); ``why`` names the rule that applied.
 
