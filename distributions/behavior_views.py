@@ -62,9 +62,7 @@ def behavior_edit(request, distribution_id):
         require_view(request, distribution_id)
         messages.info(request, "Choose a cache behavior in the table, then choose Edit.")
         return redirect("distributions:distribution_behaviors", distribution_id)
-    refusal, snapshot = open_edit(request, distribution_id)
-    if refusal:
-        return refusal
+    snapshot = open_edit(request, distribution_id)
     if request.method != "POST":
         return _show_edit(request, distribution_id, snapshot)
     return _submit_edit(request, distribution_id, snapshot)

@@ -11,7 +11,8 @@ from . import access, mirror, pipeline, publish
 from .backends.base import BackendError, get_backend
 from .cloudfront import config as cfg
 from .cloudfront.certificates import certificate_reference
-from .views import edit_refused, handles_backend_errors, mirrored, open_edit, render_error, require_view, respond
+from .middleware import Forbidden, Refused
+from .views import handles_backend_errors, mirrored, open_edit, require_edit, require_view, respond
 
 
 def _moved(order, move):
@@ -47,9 +48,7 @@ def _submit(request, distribution_id, snapshot, after, *, action, summary, confi
 @handles_backend_errors
 def behavior_order(request, distribution_id):
     """Change precedence: Move up / Move down, review, Save changes (one push with IfMatch)."""
-    refusal, snapshot = open_edit(request, distribution_id)
-    if refusal:
-        return refusal
+    snapshot = open_edit(request, distribution_id)
     data = request.POST if request.method == "POST" else request.GET
     current = [b.path_pattern for b in cfg.behaviors(snapshot.config) if not b.is_default]
     order = data.getlist("order") or current
@@ -120,18 +119,14 @@ def _submit_origin(request, distribution_id, snapshot, origin, after, policy, mi
 @handles_backend_errors
 def origin_edit(request, distribution_id, origin_id):
     """Edit a custom origin's protocol policy and minimum origin SSL protocol, through review and push."""
-    refusal, snapshot = open_edit(request, distribution_id)
-    if refusal:
-        return refusal
+    snapshot = open_edit(request, distribution_id)
     origin = cfg.find_origin(snapshot.config, origin_id)
     if origin is None:
         raise Http404(f"Distribution {distribution_id} has no origin {origin_id!r}.")
     if not origin.get("CustomOriginConfig"):
-        return render_error(
-            request,
+        raise Refused(
             f"Origin {origin_id} is an S3 origin: CloudFront reaches it with the viewer's protocol, "
-            "and it has no origin protocol policy to edit.",
-            400,
+            "and it has no origin protocol policy to edit."
         )
     data = request.POST if request.method == "POST" else request.GET
     policy = data.get("protocol_policy") or cfg.origin_protocol_policy(origin)
@@ -175,9 +170,7 @@ def origin_edit(request, distribution_id, origin_id):
 def distribution_invalidations(request, distribution_id):
     """Invalidations tab: create one (paths checked with CloudFront's rules), list them newest first."""
     if request.method == "POST":
-        refused = edit_refused(request, distribution_id)
-        if refused:
-            return refused
+        require_edit(request, distribution_id)
     else:
         require_view(request, distribution_id)
     distribution = mirror.sync_distribution(distribution_id)
@@ -241,9 +234,7 @@ def _settings_after(config, choices, aliases_text, certificate, method, policy, 
 @handles_backend_errors
 def distribution_settings_edit(request, distribution_id):
     """Alternate domain names and the SSL certificate: default, or custom (ACM / IAM / sandbox)."""
-    refusal, snapshot = open_edit(request, distribution_id)
-    if refusal:
-        return refusal
+    snapshot = open_edit(request, distribution_id)
     backend = get_backend()
     choices = _certificate_choices(backend)
     current = snapshot.config.get("ViewerCertificate") or {}
@@ -307,9 +298,9 @@ def certificate_create(request):
     if not back.startswith("/distributions/"):
         back = reverse("distributions:distribution_list")
     if settings.CONSOLE_BACKEND != "simulator":
-        return render_error(request, "In AWS mode, request or import certificates in ACM (us-east-1).", 400)
+        raise Refused("In AWS mode, request or import certificates in ACM (us-east-1).")
     if not (access.is_admin(request.user) or access.OPERATOR in access.roles(request.user)):
-        return render_error(request, "Only Operators and Admins can add certificates.", 403)
+        raise Forbidden("Only Operators and Admins can add certificates.")
     try:
         if request.POST.get("kind") == "import":
             certificate = import_certificate(

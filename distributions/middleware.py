@@ -1,12 +1,33 @@
-"""The console's own 404 page in every mode, DEBUG included.
+"""The console's own error pages: refusals raised by views, and its 404 in every mode, DEBUG included.
 
+Views raise ``Refused`` (or ``Forbidden``) with the sentence the user should read
+instead of returning a response every caller must check; this middleware renders it.
 With DEBUG on, Django answers a 404 with its technical page listing every URL
 pattern; a user who mistypes a distribution ID should see the console's page.
 """
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+
+
+class Refused(Exception):
+    """A request the console refuses, with what to tell the user: rendered as error.html with ``status``."""
+
+    status = 400
+
+    def __init__(self, message, title="Something is not right", status=None):
+        super().__init__(message)
+        self.message, self.title = message, title
+        if status is not None:
+            self.status = status
+
+
+class Forbidden(Refused, PermissionDenied):
+    """The user is signed in but their role does not allow this: 403 with the reason."""
+
+    status = 403
 
 
 def not_found_page(request, exception=None):
@@ -29,7 +50,10 @@ class ConsoleNotFoundMiddleware:
         return response
 
     def process_exception(self, request, exception):
-        """Http404 from a view: the console's page instead of Django's technical one (DEBUG only)."""
+        """A refusal: its page. Http404 from a view: the console's page instead of Django's technical one."""
+        if isinstance(exception, Refused):
+            context = {"title": exception.title, "message": exception.message}
+            return render(request, "error.html", context, status=exception.status)
         if settings.DEBUG and isinstance(exception, Http404):
             return not_found_page(request, exception)
         return None

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from . import access, approvals, mirror, pipeline, publish
 from .cloudfront import config as cfg
+from .middleware import Forbidden, Refused
 from .models import AuditEntry, AuditOutcome, ChangeRequest, ChangeRequestState
-from .views import handles_backend_errors, mirrored, open_edit, render_error, require_view, respond
+from .views import handles_backend_errors, mirrored, open_edit, require_view, respond
 
 PAGE_SIZE = 25
 CSV_FIELDS = (
@@ -95,7 +96,7 @@ def activity(request):
     entries, filters = _filtered_activity(request)
     if request.GET.get("format") == "csv" and filters.get("since_error"):
         # A script asking for entries since a date it misspelled must not get every entry.
-        return render_error(request, f"Since: {filters['since_error']}", 400)
+        raise Refused(f"Since: {filters['since_error']}")
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="cloudfront-console-activity.csv"'
@@ -158,13 +159,10 @@ def change_request_detail(request, pk):
 def change_request_decide(request, pk):
     change = _change_request(request, pk)
     if change.author_id == request.user.pk:
-        return render_error(request, "Nobody approves or rejects their own change request.", 403, "Not your decision")
+        raise Forbidden("Nobody approves or rejects their own change request.", "Not your decision")
     if not access.can_approve(request.user, change):
-        return render_error(
-            request,
-            "Only an Approver of this distribution's team can decide on a submitted request.",
-            403,
-            "Not your decision",
+        raise Forbidden(
+            "Only an Approver of this distribution's team can decide on a submitted request.", "Not your decision"
         )
     decision = request.POST.get("decision")
     try:
@@ -179,10 +177,8 @@ def change_request_decide(request, pk):
                     "was pushed, and the request went back to its author.",
                 )
             elif change.state == ChangeRequestState.FAILED:
-                return render_error(
-                    request,
+                raise Refused(
                     f"Change request #{change.pk} was approved but CloudFront refused it: {change.reason}",
-                    400,
                     "CloudFront refused the request",
                 )
             else:
@@ -191,9 +187,9 @@ def change_request_decide(request, pk):
             approvals.reject(request.user, change, request.POST.get("reason", ""))
             messages.success(request, f"Change request #{change.pk} rejected.")
         else:
-            return render_error(request, "Choose Approve or Reject.", 400)
+            raise Refused("Choose Approve or Reject.")
     except publish.EditError as exc:
-        return render_error(request, exc.message, 400)
+        raise Refused(exc.message) from None
     return redirect("distributions:change_request_detail", pk=change.pk)
 
 
@@ -201,9 +197,7 @@ def change_request_decide(request, pk):
 @handles_backend_errors
 def history_restore(request, distribution_id, entry_id):
     """Rollback: put back the configuration from before a recorded change, through review and IfMatch."""
-    refusal, snapshot = open_edit(request, distribution_id)
-    if refusal:
-        return refusal
+    snapshot = open_edit(request, distribution_id)
     entry = AuditEntry.objects.filter(pk=entry_id, distribution_id=distribution_id).first()
     if entry is None or entry.config_before is None:
         raise Http404("No such version in this distribution's history.")

@@ -21,11 +21,8 @@ from . import access, mirror, pipeline, publish
 from .backends.base import BackendError, NoSuchDistribution, get_backend
 from .cloudfront.certificates import certificate_reference
 from .cloudfront.checklist import check
+from .middleware import Forbidden, Refused
 from .models import Distribution
-
-
-def render_error(request, message, status, title="Something is not right"):
-    return render(request, "error.html", {"title": title, "message": message}, status=status)
 
 
 def not_found(distribution_id):
@@ -38,30 +35,25 @@ def require_view(request, distribution_id):
         raise not_found(distribution_id)
 
 
-def edit_refused(request, distribution_id):
-    """None when the user may edit; else the 404 (not theirs) or 403 (read-only role) to return."""
+def require_edit(request, distribution_id):
+    """Raise the 404 (not theirs) or the 403 (read-only role) unless the user may edit the distribution."""
     require_view(request, distribution_id)
-    if access.can_edit(request.user, distribution_id):
-        return None
-    return render_error(
-        request,
-        f"Your role ({access.role_label(request.user)}) can look at distribution {distribution_id} but not change it. "
-        "Ask an Operator of its team.",
-        403,
-        "You cannot change this distribution",
-    )
+    if not access.can_edit(request.user, distribution_id):
+        raise Forbidden(
+            f"Your role ({access.role_label(request.user)}) can look at distribution {distribution_id} but not "
+            "change it. Ask an Operator of its team.",
+            "You cannot change this distribution",
+        )
 
 
 def open_edit(request, distribution_id):
-    """Rights first, then the snapshot an edit works on: ``(refusal, snapshot)``.
+    """Rights first, then the snapshot an edit works on; raises the refusal (404, 403 or 400).
 
     Opening a page without an ETag fetches the config and its ETag; anything
     else must name a version the console fetched, so a push never lands on a
     config the user did not review.
     """
-    refused = edit_refused(request, distribution_id)
-    if refused:
-        return refused, None
+    require_edit(request, distribution_id)
     data = request.POST if request.method == "POST" else request.GET
     etag = data.get("etag", "").strip()
     if etag:
@@ -71,15 +63,12 @@ def open_edit(request, distribution_id):
     else:
         snapshot = publish.begin_edit(distribution_id)
     if snapshot is None:
-        refusal = render_error(
-            request,
+        raise Refused(
             "This edit refers to a version of the distribution the console never fetched. "
             "Open the distribution and start the edit again.",
-            400,
             "This edit cannot continue",
         )
-        return refusal, None
-    return None, snapshot
+    return snapshot
 
 
 def mirrored(distribution_id):
@@ -98,7 +87,7 @@ def handles_backend_errors(view):
             raise Http404(exc.message) from None
         except BackendError as exc:
             status = exc.status if 400 <= exc.status < 500 else 502
-            return render_error(request, f"{exc.code}: {exc.message}", status, "CloudFront refused the request")
+            raise Refused(f"{exc.code}: {exc.message}", "CloudFront refused the request", status=status) from None
 
     return wrapper
 
@@ -143,7 +132,7 @@ def aws_identity():
 def distribution_refresh(request):
     """Refresh: mirror every distribution from the backend (one API call per page in AWS)."""
     if not access.is_admin(request.user):
-        return render_error(request, "Only Admins can refresh the whole fleet.", 403, "You cannot refresh the fleet")
+        raise Forbidden("Only Admins can refresh the whole fleet.", "You cannot refresh the fleet")
     count = mirror.sync_all()
     messages.success(
         request,

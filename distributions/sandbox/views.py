@@ -7,8 +7,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import access, mirror
 from ..cloudfront import viewer
+from ..middleware import Forbidden, Refused
 from ..models import Distribution
-from ..views import handles_backend_errors, render_error, require_view
+from ..views import handles_backend_errors, require_view
 from .edge import EdgeError, trace_request, usage_summary
 from .fixtures import sandbox_configs
 from .reset import ResetError, load_sandbox
@@ -70,14 +71,14 @@ def distribution_usage(request, distribution_id):
 def sandbox_reset(request):
     """Admins put the training distributions back to their starting configs: GET asks, POST does it."""
     if not access.is_admin(request.user):
-        return render_error(request, "Only Admins can reset the sandbox.", 403, "You cannot reset the sandbox")
+        raise Forbidden("Only Admins can reset the sandbox.", "You cannot reset the sandbox")
     if settings.CONSOLE_BACKEND != "simulator":
-        return render_error(request, "Reset applies to the training sandbox only (CONSOLE_BACKEND=simulator).", 400)
+        raise Refused("Reset applies to the training sandbox only (CONSOLE_BACKEND=simulator).")
     if request.method != "POST":
         return render(request, "distributions/sandbox_reset.html", {"count": len(sandbox_configs())})
     try:
         load_sandbox(request.user, reset=True)
     except ResetError as exc:
-        return render_error(request, str(exc), 409, "The sandbox could not be reset")
+        raise Refused(str(exc), "The sandbox could not be reset", status=409)
     messages.success(request, "The training distributions are back to their starting configuration.")
     return redirect("distributions:distribution_list")
