@@ -11,6 +11,7 @@ from . import access, mirror, pipeline, publish
 from .backends.base import BackendError, get_backend
 from .cloudfront import config as cfg
 from .cloudfront.certificates import certificate_reference
+from .forms import CertificateSettingsForm, InvalidationForm, first_error
 from .middleware import Forbidden, Refused
 from .views import handles_backend_errors, mirrored, open_edit, require_edit, require_view, respond
 
@@ -174,11 +175,14 @@ def distribution_invalidations(request, distribution_id):
     else:
         require_view(request, distribution_id)
     distribution = mirror.sync_distribution(distribution_id)
-    text = request.POST.get("paths", "") if request.method == "POST" else request.GET.get("paths", "")
-    error = ""
     if request.method == "POST":
+        form = InvalidationForm(request.POST)
+    else:
+        form = InvalidationForm(initial={"paths": request.GET.get("paths", "")})
+    error = first_error(form) if form.is_bound and not form.is_valid() else ""
+    if form.is_bound and not error:
         try:
-            created = publish.create_invalidation(distribution_id, text, user=request.user)
+            created = publish.create_invalidation(distribution_id, form.cleaned_data["paths"], user=request.user)
         except publish.EditError as exc:
             error = exc.message
         except BackendError as exc:
@@ -194,12 +198,31 @@ def distribution_invalidations(request, distribution_id):
             "distribution": distribution,
             "tab": "invalidations",
             "invalidations": invalidations,
-            "paths": text.replace("\x00", "")[:20000],
+            "paths": form["paths"].value() or "",
             "error": error,
             "can_edit": access.can_edit(request.user, distribution_id),
         },
         status=400 if error else 200,
     )
+
+
+def _with_defaults(request, defaults):
+    """The request's form data (POST, or GET for a live preview) with ``defaults`` for what it leaves out."""
+    data = (request.POST if request.method == "POST" else request.GET).copy()
+    for name, value in defaults.items():
+        data.setdefault(name, value)
+    return data
+
+
+def _settings_now(config):
+    """The settings form's values for ``config`` as it is."""
+    current = config.get("ViewerCertificate") or {}
+    return {
+        "aliases": "\n".join(cfg.aliases(config)),
+        "certificate": certificate_reference(config) or "",
+        "ssl_support_method": current.get("SSLSupportMethod") or "sni-only",
+        "minimum_protocol_version": current.get("MinimumProtocolVersion") or "TLSv1.2_2021",
+    }
 
 
 def _certificate_choices(backend):
@@ -237,15 +260,17 @@ def distribution_settings_edit(request, distribution_id):
     snapshot = open_edit(request, distribution_id)
     backend = get_backend()
     choices = _certificate_choices(backend)
-    current = snapshot.config.get("ViewerCertificate") or {}
-    data = request.POST if request.method == "POST" else request.GET
-    aliases_text = data.get("aliases", "\n".join(cfg.aliases(snapshot.config))).replace("\x00", "")[:20000]
-    certificate = data.get("certificate", certificate_reference(snapshot.config) or "")
-    method = data.get("ssl_support_method", current.get("SSLSupportMethod") or "sni-only")
-    policy = data.get("minimum_protocol_version", current.get("MinimumProtocolVersion") or "TLSv1.2_2021")
-    after, error = _settings_after(snapshot.config, choices, aliases_text, certificate, method, policy, backend)
+    form = CertificateSettingsForm(_with_defaults(request, _settings_now(snapshot.config)))
+    values = {name: form[name].value() or "" for name in ("aliases", "certificate")}
+    values["method"], values["policy"] = form["ssl_support_method"].value(), form["minimum_protocol_version"].value()
+    if form.is_valid():
+        after, error = _settings_after(
+            snapshot.config, choices, *(form.cleaned_data[name] for name in CertificateSettingsForm.edited), backend
+        )
+    else:
+        after, error = snapshot.config, first_error(form)
     change_review = pipeline.review_change(snapshot.config, after, backend)
-    acknowledged = data.getlist("acknowledge")
+    acknowledged = form.cleaned_data.get("acknowledge", []) if form.is_valid() else []
     status = 400 if error else 200
     if request.method == "POST" and not error:
         aliases = ", ".join(cfg.aliases(after)) or "none"
@@ -271,11 +296,11 @@ def distribution_settings_edit(request, distribution_id):
         {
             "distribution": mirrored(distribution_id),
             "snapshot": snapshot,
-            "aliases_text": aliases_text,
-            "certificate": certificate,
+            "aliases_text": values["aliases"],
+            "certificate": values["certificate"],
             "choices": choices,
-            "method": method,
-            "policy": policy,
+            "method": values["method"],
+            "policy": values["policy"],
             "methods": cfg.SSL_SUPPORT_METHODS[:2],
             "policies": cfg.SECURITY_POLICIES,
             "review": change_review,

@@ -1,6 +1,7 @@
 from django import forms
 
 from .cloudfront import config as cfg
+from .cloudfront import invalidation as inv
 from .cloudfront.config import POLICY_LABELS, VIEWER_PROTOCOL_POLICIES
 
 
@@ -46,3 +47,82 @@ class ViewerProtocolPolicyForm(forms.Form):
         self.fields["behavior"].choices = [(b.path_pattern, b.path_pattern) for b in cfg.behaviors(config)]
 
     confirmations = ("confirm_path_patterns", "confirm_order", "confirm_origins")
+
+
+class StringListField(forms.MultipleChoiceField):
+    """Several values of one name (``acknowledge``), each a short string without NUL; any value is valid."""
+
+    def __init__(self, *, max_length=1000, **kwargs):
+        super().__init__(required=False, **kwargs)
+        self.max_length = max_length
+
+    def valid_value(self, value):
+        return "\x00" not in value and len(value) <= self.max_length
+
+
+class ReviewedChangeForm(forms.Form):
+    """What every reviewed edit posts besides its own fields: the version, the confirmation, acknowledgements."""
+
+    etag = forms.CharField(required=False, max_length=200)
+    confirm = forms.BooleanField(required=False)
+    acknowledge = StringListField()
+
+
+class CertificateSettingsForm(ReviewedChangeForm):
+    """General > Edit: the alternate domain names (one per line) and the viewer certificate."""
+
+    aliases = forms.CharField(
+        label="Alternate domain names", required=False, max_length=100 * 254, strip=False, widget=forms.Textarea
+    )
+    certificate = forms.CharField(label="Custom SSL certificate", required=False, max_length=2048)
+    ssl_support_method = forms.ChoiceField(
+        label="Custom SSL client support",
+        choices=[(m, m) for m in cfg.SSL_SUPPORT_METHODS],
+        error_messages={
+            "invalid_choice": "%(value)s is not an SSL support method: choose sni-only or vip (static-ip is legacy)."
+        },
+    )
+    minimum_protocol_version = forms.ChoiceField(
+        label="Security policy",
+        choices=[(p, p) for p in cfg.SECURITY_POLICIES],
+        error_messages={"invalid_choice": "%(value)s is not a security policy CloudFront offers."},
+    )
+    edited = ("aliases", "certificate", "ssl_support_method", "minimum_protocol_version")
+
+
+class InvalidationForm(forms.Form):
+    """Invalidations > Create: object paths, one per line, checked with CloudFront's rules."""
+
+    # CloudFront takes at most 3,000 paths of at most 4,000 characters in one invalidation.
+    paths = forms.CharField(
+        label="Object paths",
+        max_length=inv.MAX_FILES_IN_PROGRESS * (inv.MAX_PATH_LENGTH + 1),
+        widget=forms.Textarea,
+        error_messages={"required": "Enter at least one object path, such as /index.html or /images/*."},
+    )
+
+    def clean_paths(self):
+        paths, errors = inv.parse_paths(self.cleaned_data["paths"])
+        if errors:
+            raise forms.ValidationError(errors[0])
+        return "\n".join(paths)
+
+
+class DecisionForm(forms.Form):
+    """An Approver's decision on a change request."""
+
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=[("approve", "Approve"), ("reject", "Reject")],
+        error_messages={"required": "Choose Approve or Reject.", "invalid_choice": "Choose Approve or Reject."},
+    )
+    reason = forms.CharField(label="Reason", required=False, max_length=2000)
+
+
+def first_error(form: forms.Form) -> str:
+    """The first error of a bound, invalid form, as one sentence naming its field."""
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = (field.label or name.replace("_", " ").capitalize()) if field else ""
+        return f"{label}: {errors[0]}" if label else errors[0]
+    return ""

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from . import access, approvals, mirror, pipeline, publish
 from .cloudfront import config as cfg
+from .forms import DecisionForm, first_error
 from .middleware import Forbidden, Refused
 from .models import AuditEntry, AuditOutcome, ChangeRequest, ChangeRequestState
 from .views import handles_backend_errors, mirrored, open_edit, require_view, respond
@@ -164,7 +165,10 @@ def change_request_decide(request, pk):
         raise Forbidden(
             "Only an Approver of this distribution's team can decide on a submitted request.", "Not your decision"
         )
-    decision = request.POST.get("decision")
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        raise Refused(first_error(form))
+    decision = form.cleaned_data["decision"]
     try:
         if decision == "approve":
             change = approvals.approve(request.user, change)
@@ -184,10 +188,8 @@ def change_request_decide(request, pk):
             else:
                 messages.success(request, f"Change request #{change.pk} approved; a worker is pushing it.")
         elif decision == "reject":
-            approvals.reject(request.user, change, request.POST.get("reason", ""))
+            approvals.reject(request.user, change, form.cleaned_data["reason"])
             messages.success(request, f"Change request #{change.pk} rejected.")
-        else:
-            raise Refused("Choose Approve or Reject.")
     except publish.EditError as exc:
         raise Refused(exc.message) from None
     return redirect("distributions:change_request_detail", pk=change.pk)

@@ -1,0 +1,58 @@
+"""Forms parse every input of the edits they guard: NUL bytes, lengths and choices get one clear
+message and a 400, and nothing changes (#10 item 4)."""
+
+import pytest
+from django.urls import reverse
+
+from distributions.sandbox.models import SimulatedDistribution, SimulatedInvalidation
+
+pytestmark = pytest.mark.django_db
+
+
+def state(distribution_id):
+    row = SimulatedDistribution.objects.get(pk=distribution_id)
+    return row.etag, row.config
+
+
+@pytest.mark.parametrize(
+    "field, value, words",
+    [
+        ("aliases", "www.example.com\x00", "Null characters are not allowed"),
+        ("aliases", "a" * 30000, "at most"),
+        ("ssl_support_method", "tls-magic", "tls-magic is not an SSL support method"),
+        ("minimum_protocol_version", "TLSv1.9", "TLSv1.9 is not a security policy"),
+        ("certificate", "arn:\x00", "Null characters are not allowed"),
+    ],
+)
+def test_the_settings_edit_refuses_bad_input_with_one_message(signed_in, make_distribution, field, value, words):
+    site = make_distribution()
+    url = reverse("distributions:distribution_settings_edit", args=[site.id])
+    etag = signed_in.get(url).context["snapshot"].etag
+    before = state(site.id)
+    response = signed_in.post(url, {"etag": etag, "confirm": "on", field: value})
+    assert response.status_code == 400
+    assert words in response.context["error"]
+    assert state(site.id) == before
+
+
+@pytest.mark.parametrize(
+    "paths, words",
+    [
+        ("/index.html\x00", "Null characters are not allowed"),
+        ("", "Enter at least one object path"),
+        ("index.html", "/"),
+    ],
+)
+def test_an_invalidation_refuses_bad_paths_with_one_message(signed_in, make_distribution, paths, words):
+    site = make_distribution()
+    url = reverse("distributions:distribution_invalidations", args=[site.id])
+    response = signed_in.post(url, {"paths": paths})
+    assert response.status_code == 400
+    assert words in response.context["error"]
+    assert not SimulatedInvalidation.objects.filter(distribution_id=site.id).exists()
+
+
+def test_a_good_invalidation_still_goes(signed_in, make_distribution):
+    site = make_distribution()
+    url = reverse("distributions:distribution_invalidations", args=[site.id])
+    assert signed_in.post(url, {"paths": "/index.html\n/images/*"}).status_code == 302
