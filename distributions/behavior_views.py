@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from . import access, evidence, pipeline, publish
 from .cloudfront import config as cfg
 from .forms import ViewerProtocolPolicyForm
-from .views import handles_backend_errors, mirrored, open_edit, require_view, respond
+from .views import handles_backend_errors, mirrored, open_edit, render_page, require_view, respond
 
 
 def _edit_context(distribution, snapshot, chosen, policy, test_path):
@@ -83,10 +83,7 @@ def _show_edit(request, distribution_id, snapshot):
     # Ticks survive the path tester's plain-GET round trip.
     ticks = {name: data.get(name) == "on" for name in ViewerProtocolPolicyForm.confirmations}
     context["form"] = ViewerProtocolPolicyForm(config=snapshot.config, initial={"etag": snapshot.etag, **ticks})
-    template = "distributions/behavior_edit.html"
-    if request.htmx and request.htmx.target == "path-tester":
-        template += "#path-tester"
-    return render(request, template, context)
+    return render_page(request, "distributions/behavior_edit.html", context, partials=("path-tester",))
 
 
 def _push(request, distribution_id, snapshot, form):

@@ -23,13 +23,12 @@ from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import Q
-from django.shortcuts import render
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_safe
 
 from . import access
 from .models import Distribution
-from .views import aws_identity
+from .views import aws_identity, render_page
 
 COUNT_CAP = 1000
 PAGE_SIZES = (10, 20, 50, 100)
@@ -217,9 +216,6 @@ def distribution_list(request):
         "page_sizes": PAGE_SIZES,
         "identity": aws_identity(),
     }
-    template = "distributions/distribution_list.html"
-    if request.htmx and request.htmx.target == "distribution-table":
-        # The rows, plus the header count, pagination and sort state out of band (they sit outside the rows).
-        template += "#distribution-table"
-        context["fragment"] = True
-    return render(request, template, context)
+    # An htmx request gets the rows, plus the header count, pagination and sort state out of band.
+    context["fragment"] = bool(request.htmx and request.htmx.target == "distribution-table")
+    return render_page(request, "distributions/distribution_list.html", context, partials=("distribution-table",))

@@ -71,6 +71,14 @@ def open_edit(request, distribution_id):
     return snapshot
 
 
+def render_page(request, template, context, *, partials=(), status=200):
+    """The full page, or only the partial an htmx request targets (partial name = element id = hx-target)."""
+    target = request.htmx.target if request.htmx else None
+    if target in partials:
+        template = f"{template}#{target}"
+    return render(request, template, context, status=status)
+
+
 def mirrored(distribution_id):
     """The mirror's row, read from the backend when the mirror does not have it yet."""
     return Distribution.objects.filter(pk=distribution_id).first() or mirror.sync_distribution(distribution_id)
@@ -179,10 +187,7 @@ def distribution_behaviors(request, distribution_id):
     behaviors = list(reading.row.behaviors.all())
     selected = next((b for b in behaviors if b.path_pattern == request.GET.get("behavior")), None)
     context.update({"behaviors": behaviors, "selected": selected})
-    template = "distributions/distribution_behaviors.html"
-    if request.htmx and request.htmx.target == "behavior-actions":
-        template += "#behavior-actions"
-    return render(request, template, context)
+    return render_page(request, "distributions/distribution_behaviors.html", context, partials=("behavior-actions",))
 
 
 @require_safe
