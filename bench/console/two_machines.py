@@ -249,6 +249,7 @@ def main():
         from load import free_port, wait_healthy
 
         call_command("migrate", verbosity=0, interactive=False)
+        call_command("collectstatic", verbosity=0, interactive=False)  # DEBUG off: whitenoise's manifest
         full_env = {**os.environ, **env}
         urls = []
         for machine in ("a", "b"):
