@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint install install-test migrate sandbox browser clean
+.PHONY: run serve test lint install install-test install-bench migrate sandbox browser clean \
+	bench-lists bench-load bench-machines bench-sync
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +21,12 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-bench: $(VENV)/.installed-test pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+install-bench: $(VENV)/.installed-bench
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -56,6 +63,23 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) scripts/build_tokens.py --check
+
+## Benchmarks (issue #15): long runs printing figures next to the baseline; never part of `make test`.
+## PostgreSQL as in .ci/run; each script creates its own database next to BENCH_DATABASE's and drops it.
+BENCH_DATABASE ?= postgres://console:console@127.0.0.1:5432/console
+BENCH_ARGS ?=
+# List pages at 1,000/10,000/100,000 vs the admin, In Progress, the 75-behavior tabs, Yes, Edit (a few minutes)
+bench-lists: install-bench
+	$(PY) bench/console/run.py --database $(BENCH_DATABASE) --skip-load $(BENCH_ARGS)
+# The same, then 100 and 300 locust users against gunicorn + whitenoise for 60 s each
+bench-load: install-bench
+	$(PY) bench/console/run.py --database $(BENCH_DATABASE) --users 100,300 $(BENCH_ARGS)
+# Two gunicorn "machines" + two db_workers on one PostgreSQL: 50 concurrent Yes, Edit; exit 1 on a lost update
+bench-machines: install-bench
+	$(PY) bench/console/two_machines.py --database $(BENCH_DATABASE) $(BENCH_ARGS)
+# sync_distributions vs aws cloudfront list-distributions on moto: time and peak memory at 1,000 and 10,000
+bench-sync: install-bench
+	$(PY) bench/sync_vs_cli.py --distributions 1000,10000 --rounds 3 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-awscli .venv-awscli.lock staticfiles .pytest_cache .hypothesis db.sqlite3

@@ -1,10 +1,13 @@
 """The simulated CloudFront control plane, against a real database."""
 
 import copy
+import math
 import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from distributions.backends.base import BackendError, NoSuchDistribution, PreconditionFailed
@@ -133,6 +136,17 @@ class TestReads:
         assert set(summaries) == {created[0], other}
         assert summaries[other]["Comment"] == "Other"
         assert "CallerReference" not in summaries[other]
+
+    @pytest.mark.parametrize("count, page_size", [(0, 2), (1, 2), (4, 2), (5, 2), (5, 100)])
+    def test_listing_reads_the_database_a_page_at_a_time(self, simulator, count, page_size):
+        """Like CloudFront's Marker/MaxItems: one bounded query per page, pages in ID order, no empty last page."""
+        ids = sorted(simulator.create_distribution(distribution_config())["Distribution"]["Id"] for _ in range(count))
+        with CaptureQueriesContext(connection) as captured:
+            listed = [s["Id"] for s in simulator.list_distributions(page_size=page_size)]
+        assert listed == ids
+        reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+        assert len(reads) == max(1, math.ceil(count / page_size))
+        assert all(sql.endswith(f"LIMIT {page_size + 1}") for sql in reads), reads
 
 
 class TestUpdateDistribution:

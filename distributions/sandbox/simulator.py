@@ -78,6 +78,10 @@ SUMMARY_FIELDS = (
 )  # fmt: skip
 
 
+# CloudFront's own page size for ListDistributions (default and maximum MaxItems).
+LIST_PAGE_SIZE = 100
+
+
 class SimulatorBackend:
     name = "simulator"
 
@@ -147,10 +151,20 @@ class SimulatorBackend:
         summary.update({key: config[key] for key in SUMMARY_FIELDS if key in config})
         return summary
 
-    def list_distributions(self):
-        """ListDistributions summaries: the distribution without its config wrapper."""
-        for row in SimulatedDistribution.objects.all():
-            yield self._summary(row)
+    def list_distributions(self, page_size=LIST_PAGE_SIZE):
+        """ListDistributions summaries (the distribution without its config wrapper), read a page at a time.
+
+        As CloudFront pages ListDistributions (``Marker`` = the last ID of the previous page,
+        ``MaxItems`` at most 100; API reference, ListDistributions), the database is read one page
+        of ``page_size`` rows at a time, so listing 100,000 simulated distributions holds one page.
+        """
+        marker = ""
+        while True:
+            rows, marker = self._page(marker, page_size)
+            for row in rows:
+                yield self._summary(row)
+            if marker is None:
+                return
 
     def get_distribution(self, distribution_id):
         row = self._row(distribution_id)
@@ -315,20 +329,25 @@ class SimulatorBackend:
         Distributions are listed by ID; a page holds those after ``marker`` (the
         previous page's last ID) that match the Q ``where``.
         """
-        rows = SimulatedDistribution.objects.order_by("id")
-        if where is not None:
-            rows = rows.filter(where)
-        if marker:
-            rows = rows.filter(id__gt=marker)
-        rows = list(rows[: max_items + 1])
-        page = rows[:max_items]
+        page, next_marker = self._page(marker, max_items, where)
         summaries = []
         for row in page:
             summary = self._summary(row)
             summary.pop("InProgressInvalidationBatches")
             summary["ETag"] = row.etag
             summaries.append(summary)
-        return summaries, (page[-1].id if len(rows) > max_items else None)
+        return summaries, next_marker
+
+    @staticmethod
+    def _page(marker, max_items, where=None):
+        """The rows after ``marker`` in ID order (at most ``max_items``) and the next marker, or None at the end."""
+        rows = SimulatedDistribution.objects.order_by("id")
+        if where is not None:
+            rows = rows.filter(where)
+        if marker:
+            rows = rows.filter(id__gt=marker)
+        rows = list(rows[: max_items + 1])
+        return rows[:max_items], (rows[max_items - 1].id if len(rows) > max_items else None)
 
     def get_invalidation(self, distribution_id, invalidation_id):
         """GetInvalidation: one invalidation of the distribution, or NoSuchInvalidation."""
