@@ -259,6 +259,13 @@ class TestEdgeRequest:
         assert json.loads(run("edge_request", "GET", "http://shop.example.com/"))["distribution_id"] == wildcard.id
         assert json.loads(run("edge_request", "GET", "http://blog.example.com/"))["distribution_id"] == exact.id
 
+    @pytest.mark.parametrize("url", ["http://[abc/", "http://d111111abcdef8.cloudfront.net:99999/", "ftp://x/"])
+    def test_a_url_that_is_not_one_fails_with_one_line(self, db, url):
+        with pytest.raises(CommandError) as error:
+            run("edge_request", "GET", url)
+        assert error.value.returncode == 1 and "\n" not in str(error.value)
+        assert url in str(error.value)
+
     def test_a_disabled_distribution_answers_403(self, make_distribution):
         site = make_distribution(default_policy="allow-all", Enabled=False)
         answer = json.loads(run("edge_request", "GET", f"http://{site.domain_name}/"))
