@@ -54,6 +54,15 @@ def env_choice(name, default, choices):
     return value
 
 
+def env_log_level(name, default):
+    """A logging level name; case does not matter ("info" is INFO)."""
+    value = env_str(name, default).strip().upper()
+    return env_choice(name, default, LOG_LEVELS) if value not in LOG_LEVELS else value
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 def env_quotas(name):
     try:
         return cloudfront_quotas.parse(os.environ.get(name))
@@ -128,6 +137,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "distributions.middleware.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "distributions.middleware.ConsoleNotFoundMiddleware",
@@ -230,7 +240,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env_log_level("DJANGO_LOG_LEVEL", "WARNING")},
 }
 CONSOLE_SIMULATOR_ACCOUNT_ID = "123456789012"
 WHITENOISE_USE_FINDERS = DEBUG  # development: serve straight from static/ without collectstatic

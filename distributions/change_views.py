@@ -1,8 +1,10 @@
 """Changes beyond the viewer protocol policy: precedence and origins, through the same review and push."""
 
+from urllib.parse import quote, urlencode
+
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -116,10 +118,32 @@ def _submit_origin(request, distribution_id, snapshot, origin, after, policy, mi
     )  # fmt: skip
 
 
+def origin_edit_url(distribution_id, origin_id):
+    """The edit page of an origin: its ID, whatever characters it holds, goes in the query string."""
+    return (
+        reverse("distributions:origin_edit", args=[distribution_id])
+        + "?"
+        + urlencode({"origin": origin_id}, quote_via=quote)
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def origin_edit_old_address(request, distribution_id, origin_id):
+    """``origins/<ID>/edit/``, the address before IDs moved to the query string: 308 keeps a POST a POST."""
+    response = HttpResponseRedirect(origin_edit_url(distribution_id, origin_id))
+    response.status_code = 308
+    return response
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @handles_backend_errors
-def origin_edit(request, distribution_id, origin_id):
-    """Edit a custom origin's protocol policy and minimum origin SSL protocol, through review and push."""
+def origin_edit(request, distribution_id):
+    """Edit a custom origin (``?origin=ID``): its protocol policy and minimum origin SSL protocol,
+    through review and push."""
+    # A GET form (Review changes) drops the action's query string: the form repeats the ID in a field.
+    origin_id = (request.POST if request.method == "POST" else request.GET).get("origin") or request.GET.get(
+        "origin", ""
+    )
     snapshot = open_edit(request, distribution_id)
     origin = cfg.find_origin(snapshot.config, origin_id)
     if origin is None:

@@ -1,4 +1,5 @@
-"""The console's own error pages: refusals raised by views, and its 404 in every mode, DEBUG included.
+"""The console's own error pages: refusals raised by views, a 400 for a NUL in a request's fields, and
+its 404 in every mode, DEBUG included.
 
 Views raise ``Refused`` (or ``Forbidden``) with the sentence the user should read
 instead of returning a response every caller must check; this middleware renders it.
@@ -7,7 +8,7 @@ pattern; a user who mistypes a distribution ID should see the console's page.
 """
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404
 from django.shortcuts import render
 
@@ -57,3 +58,42 @@ class ConsoleNotFoundMiddleware:
         if settings.DEBUG and isinstance(exception, Http404):
             return not_found_page(request, exception)
         return None
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _holds_nul(data):
+    return any("\x00" in key or any("\x00" in value for value in data.getlist(key)) for key in data)
+
+
+class RefuseNulMiddleware:
+    """A 400 page for a query string or form field holding a NUL character.
+
+    No field of the console can hold one (CloudFront's API is XML, which has no NUL, and
+    PostgreSQL's text columns refuse it: a filter such as Activity's ``?user=%00`` would
+    otherwise fail inside the database with a 500). Uploaded files are not inspected.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _holds_nul(request.GET) or (request.content_type in FORM_TYPES and self._form_holds_nul(request)):
+            return render(
+                request,
+                "error.html",
+                {
+                    "title": "Something is not right",
+                    "message": "The request holds a NUL character (%00), which no field accepts.",
+                },
+                status=400,
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _form_holds_nul(request):
+        try:
+            return _holds_nul(request.POST)
+        except (RequestDataTooBig, TooManyFieldsSent):
+            return False  # the view answers these with its own message

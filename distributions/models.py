@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from .cloudfront import patterns, rules
+
 
 class ViewerProtocolPolicy(models.TextChoices):
     ALLOW_ALL = "allow-all", "HTTP and HTTPS"
@@ -55,7 +57,9 @@ class Distribution(models.Model):
     id = models.CharField(primary_key=True, max_length=32)
     arn = models.CharField(max_length=256, blank=True)
     domain_name = models.CharField(max_length=253, db_index=True)
-    comment = models.CharField(max_length=128, blank=True)
+    # Columns holding config values are as wide as CloudFront allows (cloudfront/rules.py), so that any
+    # config CloudFront accepts fits; tests/test_import_validation.py holds them to it.
+    comment = models.CharField(max_length=rules.MAX_COMMENT, blank=True)
     aliases = models.JSONField(default=list, blank=True)
     # The aliases joined by spaces, so that a plain LIKE finds them on every database.
     aliases_text = models.TextField(blank=True, default="")
@@ -64,7 +68,7 @@ class Distribution(models.Model):
     last_modified = models.DateTimeField(null=True, blank=True)
     price_class = models.CharField(max_length=32, blank=True)
     http_version = models.CharField(max_length=16, blank=True)
-    default_root_object = models.CharField(max_length=255, blank=True)
+    default_root_object = models.CharField(max_length=rules.MAX_DEFAULT_ROOT_OBJECT, blank=True)
     certificate = models.JSONField(default=dict, blank=True)
     etag = models.CharField(max_length=64, blank=True)
     last_error = models.TextField(blank=True, default="")
@@ -122,8 +126,8 @@ class Distribution(models.Model):
 class Origin(models.Model):
     distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="origins")
     position = models.PositiveIntegerField()
-    origin_id = models.CharField(max_length=128)
-    domain_name = models.CharField(max_length=253)
+    origin_id = models.CharField(max_length=rules.MAX_ORIGIN_ID)
+    domain_name = models.CharField(max_length=rules.MAX_DOMAIN_NAME)
     origin_type = models.CharField(max_length=16)  # "S3" or "Custom"
     protocol_policy = models.CharField(max_length=16, blank=True)
     ssl_protocols = models.JSONField(default=list, blank=True)
@@ -143,8 +147,10 @@ class CacheBehavior(models.Model):
     distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="behaviors")
     precedence = models.PositiveIntegerField(help_text="0 is evaluated first; the default behavior is last")
     is_default = models.BooleanField(default=False)
-    path_pattern = models.CharField(max_length=255, help_text='As written in the config; "*" for the default')
-    target_origin_id = models.CharField(max_length=128)
+    path_pattern = models.CharField(
+        max_length=patterns.MAX_LENGTH, help_text='As written in the config; "*" for the default'
+    )
+    target_origin_id = models.CharField(max_length=rules.MAX_ORIGIN_ID)
     viewer_protocol_policy = models.CharField(max_length=24, choices=ViewerProtocolPolicy.choices)
     allowed_methods = models.JSONField(default=list)
 

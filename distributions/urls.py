@@ -36,8 +36,13 @@ urlpatterns = [
     path("<distribution_id:distribution_id>/behaviors/", views.distribution_behaviors, name="distribution_behaviors"),
     path("<distribution_id:distribution_id>/behaviors/edit/", behavior_views.behavior_edit, name="behavior_edit"),
     path("<distribution_id:distribution_id>/behaviors/order/", change_views.behavior_order, name="behavior_order"),
+    # The origin ID travels in the query string (?origin=…): CloudFront allows "/", spaces and any
+    # Unicode in it, which no path converter holds. The old address, with the ID in the path, redirects.
+    path("<distribution_id:distribution_id>/origins/edit/", change_views.origin_edit, name="origin_edit"),
     path(
-        "<distribution_id:distribution_id>/origins/<str:origin_id>/edit/", change_views.origin_edit, name="origin_edit"
+        "<distribution_id:distribution_id>/origins/<path:origin_id>/edit/",
+        change_views.origin_edit_old_address,
+        name="origin_edit_old_address",
     ),
     path(
         "<distribution_id:distribution_id>/invalidations/",

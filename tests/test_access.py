@@ -164,7 +164,7 @@ def hit(client, view, world, whose):
     if view == "order_get":
         return client.get(url("behavior_order", did))
     if view == "origin_get":
-        return client.get(url("origin_edit", did, "origin-main"))
+        return client.get(url("origin_edit", did), {"origin": "origin-main"})
     if view == "restore_get":
         return client.get(url("history_restore", did, world.pushed[whose].pk))
     if view == "restore_post":

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from distributions.change_views import origin_edit_url
 from distributions.models import AuditEntry
 from distributions.sandbox.models import SimulatedDistribution
 
@@ -16,7 +17,7 @@ def order_url(distribution):
 
 
 def origin_url(distribution, origin_id):
-    return reverse("distributions:origin_edit", args=[distribution.id, origin_id])
+    return origin_edit_url(distribution.id, origin_id)
 
 
 def stored(distribution):
@@ -128,13 +129,15 @@ class TestEditOrigin:
 
     def test_it_shows_the_origin_and_the_findings_it_would_resolve(self, signed_in, site):
         response = signed_in.get(
-            origin_url(site, "legacy"), {"protocol_policy": "https-only", "minimum_ssl_protocol": "TLSv1.2"}
+            origin_url(site, "legacy"),
+            {"origin": "legacy", "protocol_policy": "https-only", "minimum_ssl_protocol": "TLSv1.2"},
         )
         assert response.status_code == 200
         # An http-only origin uses no TLS, so its old protocols were no finding; HTTPS with TLSv1.2 only adds none.
         assert "weak-origin-tls" not in {f.code for f in response.context["review"].added}
         weak = signed_in.get(
-            origin_url(site, "legacy"), {"protocol_policy": "https-only", "minimum_ssl_protocol": "TLSv1"}
+            origin_url(site, "legacy"),
+            {"origin": "legacy", "protocol_policy": "https-only", "minimum_ssl_protocol": "TLSv1"},
         )
         assert "weak-origin-tls" in {f.code for f in weak.context["review"].added}
 
@@ -186,3 +189,54 @@ class TestEditOrigin:
         response = signed_in.get(origin_url(site, "bucket"))
         assert response.status_code == 400
         assert b"S3 origin" in response.content
+
+
+ODD_ORIGIN_IDS = ["S3-bucket/images", "my origin", "origine-é-日本", "a/b/edit", "50%?#&=+"]
+
+
+class TestAnyOriginIdCloudFrontAllows:
+    """Origin IDs are free text for CloudFront: "/", spaces, Unicode, URL syntax. Every page holds them."""
+
+    @pytest.fixture(params=ODD_ORIGIN_IDS)
+    def odd(self, request, make_distribution):
+        origin = OriginFactory(Id=request.param, DomainName="odd.example.com")
+        origin["CustomOriginConfig"]["OriginProtocolPolicy"] = "http-only"
+        return request.param, make_distribution([("/x/*", "allow-all")], origins=[origin])
+
+    def test_the_origins_tab_links_to_its_edit_page(self, signed_in, odd):
+        origin_id, site = odd
+        response = signed_in.get(reverse("distributions:distribution_origins", args=[site.id]))
+        assert response.status_code == 200
+        assert origin_edit_url(site.id, origin_id).replace("&", "&amp;").encode() in response.content
+        page = signed_in.get(origin_edit_url(site.id, origin_id))
+        assert page.status_code == 200
+        assert page.context["origin"]["Id"] == origin_id
+
+    def test_review_and_push_reach_the_same_origin(self, signed_in, odd):
+        origin_id, site = odd
+        review = signed_in.get(
+            origin_edit_url(site.id, origin_id),
+            {"origin": origin_id, "protocol_policy": "https-only", "minimum_ssl_protocol": "TLSv1.2"},
+        )
+        assert review.status_code == 200 and review.context["policy"] == "https-only"
+        response = signed_in.post(
+            origin_edit_url(site.id, origin_id),
+            {
+                "etag": begin(signed_in, origin_edit_url(site.id, origin_id)),
+                "origin": origin_id,
+                "protocol_policy": "https-only",
+                "minimum_ssl_protocol": "TLSv1.2",
+                "confirm": "on",
+            },
+        )
+        assert response.status_code == 302
+        origin = stored(site).config["Origins"]["Items"][0]
+        assert (origin["Id"], origin["CustomOriginConfig"]["OriginProtocolPolicy"]) == (origin_id, "https-only")
+
+    def test_the_old_address_redirects_keeping_the_method(self, signed_in, odd):
+        origin_id, site = odd
+        old = reverse("distributions:origin_edit_old_address", args=[site.id, origin_id])
+        response = signed_in.get(old)
+        assert response.status_code == 308
+        assert response.url == origin_edit_url(site.id, origin_id)
+        assert signed_in.get(response.url).status_code == 200

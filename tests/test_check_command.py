@@ -113,7 +113,7 @@ class TestUnusableInput:
             ("missing.json", None, "cannot read"),
             ("bad.json", "{not json", "not valid JSON"),
             ("list.json", "[1, 2]", "JSON object"),
-            ("empty-object.json", "{}", "DefaultCacheBehavior"),
+            ("empty-object.json", "{}", "DistributionConfig: missing required member"),
             ("odd-items.json", json.dumps({**CLEAN, "CacheBehaviors": {"Quantity": 1, "Items": ["/a/*"]}}), "CacheBehaviors"),
         ],
     )  # fmt: skip

@@ -145,12 +145,12 @@ class TestImportAndExport:
         with pytest.raises(CommandError, match="cannot read"):
             run("import_distribution", str(tmp_path / "absent.json"))
 
-    def test_an_invalid_config_fails_with_cloudfronts_code_and_imports_nothing(self, tmp_path):
+    def test_an_invalid_config_fails_naming_the_member_and_imports_nothing(self, tmp_path):
         good = write_json(tmp_path, "good.json", distribution_config())
         bad_config = distribution_config([("/a/*", "allow-all")])
         bad_config["CacheBehaviors"]["Items"][0]["ViewerProtocolPolicy"] = "sometimes"
         bad = write_json(tmp_path, "bad.json", bad_config)
-        with pytest.raises(CommandError, match="MalformedXML"):
+        with pytest.raises(CommandError, match=r"CacheBehaviors\.Items\[0\]\.ViewerProtocolPolicy: not one of"):
             run("import_distribution", good, bad)
         assert not SimulatedDistribution.objects.exists()
         assert not Distribution.objects.exists()
@@ -258,6 +258,13 @@ class TestEdgeRequest:
         exact = make_distribution(aliases=["blog.example.com"], ViewerCertificate=ACM_CERTIFICATE)
         assert json.loads(run("edge_request", "GET", "http://shop.example.com/"))["distribution_id"] == wildcard.id
         assert json.loads(run("edge_request", "GET", "http://blog.example.com/"))["distribution_id"] == exact.id
+
+    @pytest.mark.parametrize("url", ["http://[abc/", "http://d111111abcdef8.cloudfront.net:99999/", "ftp://x/"])
+    def test_a_url_that_is_not_one_fails_with_one_line(self, db, url):
+        with pytest.raises(CommandError) as error:
+            run("edge_request", "GET", url)
+        assert error.value.returncode == 1 and "\n" not in str(error.value)
+        assert url in str(error.value)
 
     def test_a_disabled_distribution_answers_403(self, make_distribution):
         site = make_distribution(default_policy="allow-all", Enabled=False)

@@ -17,11 +17,11 @@ def state(distribution_id):
 @pytest.mark.parametrize(
     "field, value, words",
     [
-        ("aliases", "www.example.com\x00", "Null characters are not allowed"),
+        ("aliases", "www.example.com\x00", "NUL character"),
         ("aliases", "a" * 30000, "at most"),
         ("ssl_support_method", "tls-magic", "tls-magic is not an SSL support method"),
         ("minimum_protocol_version", "TLSv1.9", "TLSv1.9 is not a security policy"),
-        ("certificate", "arn:\x00", "Null characters are not allowed"),
+        ("certificate", "arn:\x00", "NUL character"),
     ],
 )
 def test_the_settings_edit_refuses_bad_input_with_one_message(signed_in, make_distribution, field, value, words):
@@ -31,14 +31,14 @@ def test_the_settings_edit_refuses_bad_input_with_one_message(signed_in, make_di
     before = state(site.id)
     response = signed_in.post(url, {"etag": etag, "confirm": "on", field: value})
     assert response.status_code == 400
-    assert words in response.context["error"]
+    assert words in response.content.decode()  # a NUL is refused before any view (RefuseNulMiddleware)
     assert state(site.id) == before
 
 
 @pytest.mark.parametrize(
     "paths, words",
     [
-        ("/index.html\x00", "Null characters are not allowed"),
+        ("/index.html\x00", "NUL character"),
         ("", "Enter at least one object path"),
         ("index.html", "/"),
     ],
@@ -48,7 +48,7 @@ def test_an_invalidation_refuses_bad_paths_with_one_message(signed_in, make_dist
     url = reverse("distributions:distribution_invalidations", args=[site.id])
     response = signed_in.post(url, {"paths": paths})
     assert response.status_code == 400
-    assert words in response.context["error"]
+    assert words in response.content.decode()
     assert not SimulatedInvalidation.objects.filter(distribution_id=site.id).exists()
 
 

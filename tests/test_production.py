@@ -84,12 +84,19 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
         ("CONSOLE_SIMULATOR_DEPLOY_SECONDS", "soon", "must be a number of seconds"),
         ("CONSOLE_SIMULATOR_DEPLOY_SECONDS", "-1", "must not be negative"),
         ("DJANGO_DEBUG", "maybe", "DJANGO_DEBUG must be true or false"),
+        ("DJANGO_LOG_LEVEL", "LOUD", "DJANGO_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
     ],
 )
 def test_bad_settings_stop_start_up_with_a_message(tmp_path, name, value, message):
     result = manage("check", **{name: value, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
     assert result.returncode != 0
     assert message in result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_log_level_in_lower_case_is_accepted(tmp_path):
+    result = manage("check", DJANGO_LOG_LEVEL="info", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.django_db

@@ -46,6 +46,9 @@ class TestRequestTest:
             ({"method": "BREW", "url": "http://x.cloudfront.net/"}, b"Choose one of GET"),
             ({"method": "GET", "url": "ftp://x/"}, b"not an http"),
             ({"method": "GET", "url": "http://x.cloudfront.net/", "http_version": "HTTP/9"}, b"Choose one of HTTP/1.1"),
+            ({"method": "GET", "url": "http://[abc/"}, b"is not a valid URL"),
+            ({"method": "GET", "url": "http://x.cloudfront.net:99999/"}, b"is not a valid URL"),
+            ({"method": "GET", "url": "http://x.cloudfront.net/\x00"}, b"NUL"),
         ],
     )
     def test_bad_input_gets_a_message(self, signed_in, db, params, message):

@@ -18,10 +18,13 @@ class BackendError(Exception):
 
     status = 400
 
-    def __init__(self, code, message, status=None):
+    def __init__(self, code, message, status=None, field=()):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        # The member at fault inside the DistributionConfig, when the simulator knows it (CloudFront's own
+        # answers name none): ("Origins", "Items", 0, "Id").
+        self.field = tuple(field)
         if status is not None:
             self.status = status
 

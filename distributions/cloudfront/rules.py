@@ -18,7 +18,14 @@ from .certificates import covers
 from .errors import ConfigError
 from .quotas import DEFAULT, Quotas
 
-MAX_COMMENT = 128
+# Lengths CloudFront enforces that botocore's model does not carry. The mirror's columns are sized from
+# them (distributions/models.py), so that every config CloudFront accepts fits.
+MAX_COMMENT = 128  # API Reference, DistributionConfig: "The comment cannot be longer than 128 characters."
+# CloudFront publishes no length for an origin (or origin group) ID; the console refuses IDs over 128
+# characters, the width its mirror has always had, rather than failing later on a longer one.
+MAX_ORIGIN_ID = 128
+MAX_DOMAIN_NAME = 253  # RFC 1035 section 2.3.4: 255 octets on the wire, 253 characters as text
+MAX_DEFAULT_ROOT_OBJECT = 255  # Developer Guide, "Default root object": "a maximum of 255 characters"
 # "All alternate domain names (CNAMEs) must be lowercase" (Developer Guide, "Requirements for
 # using alternate domain names"); CloudFront's answer, recorded in ansible/ansible#31284:
 BAD_CNAME = "The parameter CNAME contains one or more parameters that are not valid."
@@ -41,6 +48,8 @@ def origin_domain_error(domain: str) -> str | None:
     aws/aws-cdk#25110)."""
     if ":" in domain:
         return "The parameter origin name cannot contain a colon."
+    if len(domain) > MAX_DOMAIN_NAME:
+        return f"The parameter origin name is longer than {MAX_DOMAIN_NAME} characters."
     labels = domain.lower().rstrip(".").split(".")
     if labels == ["localhost"]:
         return None  # CloudFront would refuse it; the sandbox edge serves local origins by that name (README)
@@ -62,58 +71,76 @@ def _items(container):
 
 
 def _behaviors(config):
-    """(label, behavior dict, pattern or None) in evaluation order, default last."""
+    """(label, behavior dict, pattern or None, path) in evaluation order, default last."""
     found = [
-        (f"cache behavior {b.get('PathPattern')!r}", b, b.get("PathPattern"))
-        for b in _items(config.get("CacheBehaviors"))
+        (f"cache behavior {b.get('PathPattern')!r}", b, b.get("PathPattern"), ("CacheBehaviors", "Items", index))
+        for index, b in enumerate(_items(config.get("CacheBehaviors")))
     ]
-    return found + [("default cache behavior", config.get("DefaultCacheBehavior") or {}, None)]
+    return found + [
+        ("default cache behavior", config.get("DefaultCacheBehavior") or {}, None, ("DefaultCacheBehavior",))
+    ]
 
 
-def _quantities(node, where):
+def _quantities(node, path):
     if isinstance(node, dict):
         if "Quantity" in node:
             listed = node.get("Items") or []
             if node["Quantity"] != len(listed):
+                where = next((part for part in reversed(path) if isinstance(part, str)), "DistributionConfig")
                 # CloudFront's wording, recorded in laurilehmijoki/s3_website#191.
                 yield ConfigError(
                     "InconsistentQuantities",
                     f"The specified quantity of {where} ({node['Quantity']}) does not match the actual quantity "
                     f"supplied ({len(listed)}).",
+                    field=(*path, "Quantity"),
                 )
         for key, value in node.items():
-            yield from _quantities(value, key)
+            yield from _quantities(value, (*path, key))
     elif isinstance(node, list):
-        for value in node:
-            yield from _quantities(value, where)
+        for index, value in enumerate(node):
+            yield from _quantities(value, (*path, index))
 
 
 def _origins(config, quotas):
     origin_list = _items(config.get("Origins"))
     if not origin_list:
-        yield ConfigError("InvalidArgument", "A distribution needs at least one origin.")
+        yield ConfigError("InvalidArgument", "A distribution needs at least one origin.", field=("Origins",))
     if len(origin_list) > quotas.origins:
         yield ConfigError(
-            "TooManyOrigins", f"You cannot create more origins for the distribution (quota: {quotas.origins})."
+            "TooManyOrigins",
+            f"You cannot create more origins for the distribution (quota: {quotas.origins}).",
+            field=("Origins", "Quantity"),
         )
     ids = [o.get("Id") for o in origin_list]
     if len(set(ids)) != len(ids):
-        yield ConfigError("InvalidArgument", "Origin IDs must be unique within a distribution.")
-    for origin in origin_list:
-        if not origin.get("Id") or not origin.get("DomainName"):
-            yield ConfigError("InvalidArgument", "Every origin needs an Id and a DomainName.")
-            continue
-        problem = origin_domain_error(origin["DomainName"]) or origin_path_error(origin.get("OriginPath"))
+        yield ConfigError("InvalidArgument", "Origin IDs must be unique within a distribution.", field=("Origins",))
+    for index, origin in enumerate(origin_list):
+        yield from _origin(origin, ("Origins", "Items", index))
+
+
+def _origin(origin, path):
+    if not origin.get("Id") or not origin.get("DomainName"):
+        yield ConfigError("InvalidArgument", "Every origin needs an Id and a DomainName.", field=path)
+        return
+    if len(origin["Id"]) > MAX_ORIGIN_ID:
+        yield ConfigError(
+            "InvalidArgument", f"The origin ID is longer than {MAX_ORIGIN_ID} characters.", field=(*path, "Id")
+        )
+    for member, problem in (
+        ("DomainName", origin_domain_error(origin["DomainName"])),
+        ("OriginPath", origin_path_error(origin.get("OriginPath"))),
+    ):
         if problem:
-            yield ConfigError("InvalidArgument", f"{problem} (origin {origin['Id']!r})")
-        oai = (origin.get("S3OriginConfig") or {}).get("OriginAccessIdentity")
-        if oai and origin.get("OriginAccessControlId"):
-            # The model's description of IllegalOriginAccessConfiguration.
-            yield ConfigError(
-                "IllegalOriginAccessConfiguration",
-                f"Origin {origin.get('Id')!r}: an origin cannot contain both an origin access control (OAC) "
-                "and an origin access identity (OAI).",
-            )
+            yield ConfigError("InvalidArgument", f"{problem} (origin {origin['Id']!r})", field=(*path, member))
+    oai = (origin.get("S3OriginConfig") or {}).get("OriginAccessIdentity")
+    if oai and origin.get("OriginAccessControlId"):
+        # The model's description of IllegalOriginAccessConfiguration.
+        yield ConfigError(
+            "IllegalOriginAccessConfiguration",
+            f"Origin {origin.get('Id')!r}: an origin cannot contain both an origin access control (OAC) "
+            "and an origin access identity (OAI).",
+            field=path,
+        )
 
 
 def _origin_groups(config, quotas):
@@ -126,10 +153,17 @@ def _origin_groups(config, quotas):
             f"(quota: {quotas.origin_groups}).",
         )
     seen = set()
-    for group in groups:
+    for index, group in enumerate(groups):
         group_id = group.get("Id")
+        path = ("OriginGroups", "Items", index, "Id")
         if group_id in origin_ids or group_id in seen:
-            yield ConfigError("InvalidArgument", f"Origin group ID {group_id!r} is already used by an origin or group.")
+            yield ConfigError(
+                "InvalidArgument", f"Origin group ID {group_id!r} is already used by an origin or group.", field=path
+            )
+        elif isinstance(group_id, str) and len(group_id) > MAX_ORIGIN_ID:
+            yield ConfigError(
+                "InvalidArgument", f"The origin group ID is longer than {MAX_ORIGIN_ID} characters.", field=path
+            )
         seen.add(group_id)
         for member in _items(group.get("Members")):
             if member.get("OriginId") not in origin_ids:
@@ -139,12 +173,13 @@ def _origin_groups(config, quotas):
                 )
 
 
-def _behavior(label, data, targets):
+def _behavior(label, data, targets, path):
     if data.get("TargetOriginId") not in targets:
         yield ConfigError(
             "NoSuchOrigin",
             f"The {label} routes to {data.get('TargetOriginId')!r}, which is neither an origin nor an origin group "
             "of this distribution.",
+            field=(*path, "TargetOriginId"),
         )
     methods = frozenset(_items(data.get("AllowedMethods")))
     if data.get("AllowedMethods") is not None and methods not in METHOD_SETS:
@@ -183,11 +218,11 @@ def _all_behaviors(config, quotas):
     targets = {o.get("Id") for o in _items(config.get("Origins"))}
     targets |= {g.get("Id") for g in _items(config.get("OriginGroups"))}
     seen = {}
-    for label, data, pattern in _behaviors(config):
+    for label, data, pattern, path in _behaviors(config):
         if pattern is not None:
             error = patterns.pattern_error(pattern)
             if error:
-                yield ConfigError("InvalidArgument", error)
+                yield ConfigError("InvalidArgument", error, field=(*path, "PathPattern"))
                 continue
             # The leading "/" is optional, so "content/*" and "/content/*" are the same pattern.
             key = patterns.normalize(pattern)
@@ -196,9 +231,10 @@ def _all_behaviors(config, quotas):
                     "InvalidArgument",
                     f"The path pattern {pattern!r} repeats {seen[key]!r} (a leading '/' is optional); "
                     "each cache behavior needs its own path pattern.",
+                    field=(*path, "PathPattern"),
                 )
             seen.setdefault(key, pattern)
-        yield from _behavior(label, data, targets)
+        yield from _behavior(label, data, targets, path)
 
 
 def alias_error(alias: object) -> str | None:
@@ -220,12 +256,13 @@ def alias_error(alias: object) -> str | None:
 
 def _aliases(config, quotas, certificate_names):
     alias_list = _items(config.get("Aliases"))
-    for alias in alias_list:
+    for index, alias in enumerate(alias_list):
         if alias_error(alias):
             yield ConfigError(
                 "InvalidArgument",
                 f"{BAD_CNAME} ({alias!r} is not a valid alternate domain name: use lower-case DNS names such as "
                 "www.example.com, or a wildcard such as *.example.com)",
+                field=("Aliases", "Items", index),
             )
     if len(alias_list) > quotas.aliases:
         yield ConfigError(
@@ -264,7 +301,19 @@ def _certificate(config):
 def _distribution(config):
     comment = config.get("Comment")
     if isinstance(comment, str) and len(comment) > MAX_COMMENT:
-        yield ConfigError("InvalidArgument", f"The parameter Comment is too long: at most {MAX_COMMENT} characters.")
+        yield ConfigError(
+            "InvalidArgument",
+            f"The parameter Comment is too long: at most {MAX_COMMENT} characters.",
+            field=("Comment",),
+        )
+    root_object = config.get("DefaultRootObject")
+    if isinstance(root_object, str) and len(root_object) > MAX_DEFAULT_ROOT_OBJECT:
+        # The model's description of InvalidDefaultRootObject: "too big or contains an invalid character".
+        yield ConfigError(
+            "InvalidDefaultRootObject",
+            f"The default root object is longer than {MAX_DEFAULT_ROOT_OBJECT} characters.",
+            field=("DefaultRootObject",),
+        )
     if config.get("Staging") and config.get("HttpVersion") in ("http3", "http2and3"):
         # Developer Guide, continuous deployment quotas: staging distributions do not support HTTP/3.
         yield ConfigError(
@@ -282,11 +331,12 @@ def problems(config: dict, quotas: Quotas = DEFAULT, certificate_names: list | N
     if not isinstance(config, dict):
         yield ConfigError("MalformedInput", "A DistributionConfig must be a JSON object.")
         return
-    errors = service_model.shape_errors(config)
-    if errors:
-        yield ConfigError("MalformedXML", service_model.malformed_message(errors))
+    violations = service_model.violations(config)
+    if violations:
+        messages = [v.cloudfront_message() for v in violations]
+        yield ConfigError("MalformedXML", service_model.malformed_message(messages), field=violations[0].path)
         return
-    quantities = list(_quantities(config, "DistributionConfig"))
+    quantities = list(_quantities(config, ()))
     if quantities:
         yield from quantities
         return

@@ -25,6 +25,7 @@ from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.db.models import Q
 
+from ..cloudfront import public_suffixes
 from . import ca
 from .models import CertificateSource, SimulatedCertificate
 
@@ -56,8 +57,11 @@ def normalize_domain_name(name):
         raise CertificateError(f"{name!r} is not a fully qualified domain name (such as www.example.com).")
     if labels[0] == "*":
         labels = labels[1:]
-        if len(labels) < 2:
-            raise CertificateError(f"{name!r}: a wildcard needs a domain under it, such as *.example.com.")
+        if len(labels) < 2 or public_suffixes.is_public_suffix(".".join(labels)):
+            raise CertificateError(
+                f"{name!r}: a wildcard covers one label under a registered domain, such as *.example.com; "
+                f"{'.'.join(labels)!r} is a public suffix, under which anyone may register a domain."
+            )
     if not all(_DNS_LABEL.match(label) for label in labels):
         raise CertificateError(
             f"{name!r} is not a valid domain name: use letters, digits and hyphens, and a wildcard only "
@@ -165,6 +169,20 @@ def _signed_by(cert, issuer):
         return False
 
 
+def _chain(cert, chain_pem):
+    """The chain as PEM text, issuer first; CertificateError unless its first certificate signed ``cert``."""
+    chain_text = _text(chain_pem, "certificate chain")
+    try:
+        chain = x509.load_pem_x509_certificates(chain_text.encode())
+    except ValueError:
+        raise CertificateError("The certificate chain is not a list of PEM-encoded X.509 certificates.") from None
+    if not _signed_by(cert, chain[0]):
+        raise CertificateError(
+            "The first certificate of the chain did not sign the certificate; list the issuer first."
+        )
+    return "".join(ca.cert_pem(c) for c in chain)
+
+
 def import_certificate(cert_pem, key_pem, chain_pem=None, source=None):
     """Validate and keep an existing certificate, its private key and optional chain, as
     ACM's ImportCertificate would; return its ``SimulatedCertificate``.
@@ -209,18 +227,11 @@ def import_certificate(cert_pem, key_pem, chain_pem=None, source=None):
         raise CertificateError(
             "The certificate names no domain: it has no subjectAltName DNS names and no common name."
         )
-    chain_text = ""
-    if chain_pem:
-        chain_text = _text(chain_pem, "certificate chain")
-        try:
-            chain = x509.load_pem_x509_certificates(chain_text.encode())
-        except ValueError:
-            raise CertificateError("The certificate chain is not a list of PEM-encoded X.509 certificates.") from None
-        if not _signed_by(cert, chain[0]):
-            raise CertificateError(
-                "The first certificate of the chain did not sign the certificate; list the issuer first."
-            )
-        chain_text = "".join(ca.cert_pem(c) for c in chain)
+    for name in _names_of(cert):
+        # The names create_certificate accepts, and no other: a certificate for "*" or "*.com"
+        # would otherwise cover every alias.
+        normalize_domain_name(name)
+    chain_text = _chain(cert, chain_pem) if chain_pem else ""
     if source is None:
         self_signed = cert.issuer == cert.subject and _signed_by(cert, cert)
         source = CertificateSource.SELF_SIGNED if self_signed else CertificateSource.IMPORTED

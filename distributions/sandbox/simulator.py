@@ -58,7 +58,7 @@ def _validate(config, certificate_names=None):
     try:
         cfg.validate(config, settings.CONSOLE_SIMULATOR_QUOTAS, certificate_names)
     except cfg.ConfigError as exc:
-        raise BackendError(exc.code, exc.message, exc.status) from None
+        raise BackendError(exc.code, exc.message, exc.status, field=exc.field) from None
     return defaults.fill(config)
 
 

@@ -38,7 +38,11 @@ def _deployed_row(host):
 
 
 def _check(method, url, http_version="1.1"):
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - urlsplit checks the port only when it is read ("http://host:99999/")
+    except ValueError as exc:  # "http://[abc/": Invalid IPv6 URL
+        raise EdgeError(f"{url!r} is not a valid URL ({exc}).") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise EdgeError(f"{url!r} is not an http:// or https:// URL with a host name.")
     if method.upper() not in viewer.METHODS:
