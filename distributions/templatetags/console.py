@@ -1,3 +1,5 @@
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
 from django import template
 
 register = template.Library()
@@ -45,3 +47,31 @@ def console_label(value):
 def behavior_label(path_pattern):
     """A cache behavior as the console names it: "Default (*)" for the default, else its path pattern."""
     return "Default (*)" if path_pattern in ("*", "", None) else path_pattern
+
+
+CENT = Decimal("0.01")
+
+
+@register.filter
+def money(value):
+    """US dollars as the Billing console shows them: ``$1,234.57`` (two decimals, rounded half up).
+
+    A charge under half a cent is not zero: it reads "less than $0.01" rather than a misleading $0.00.
+    """
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return value
+    if not amount.is_finite():
+        return value
+    rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    if amount and not rounded:
+        return "less than $0.01" if amount > 0 else "-less than $0.01"
+    sign = "-" if rounded < 0 else ""
+    return f"{sign}${abs(rounded):,.2f}"
+
+
+@register.filter
+def thousands(value):
+    """A count with thousands separators (1,234,567), as the console's tables show counts."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
