@@ -15,17 +15,41 @@ from .review import REFUSED_BY_CLOUDFRONT
 from .views import edit_refused, handles_backend_errors, mirrored, open_edit, render_error, require_view, respond
 
 
-def _moved(order, move):
-    """``order`` with one behavior moved: ``move`` is "up:PATTERN" or "down:PATTERN"."""
-    direction, _, pattern = (move or "").partition(":")
-    if pattern not in order or direction not in ("up", "down"):
-        return order
-    order = list(order)
+def _moved(order, data):
+    """``order`` after the move asked for: ``(order, moved pattern or None, error)``.
+
+    ``move`` is "up:PATTERN", "down:PATTERN", or "to" with ``move_pattern`` and ``move_to``
+    (the precedence to give it, 0 first, as the Behaviors tab numbers them).
+    """
+    direction, _, pattern = (data.get("move") or "").partition(":")
+    if direction == "to":
+        pattern = data.get("move_pattern", "")
+    if direction not in ("up", "down", "to") or pattern not in order:
+        return order, None, "Choose a cache behavior to move." if direction == "to" else ""
     index = order.index(pattern)
-    target = index - 1 if direction == "up" else index + 1
-    if 0 <= target < len(order):
-        order[index], order[target] = order[target], order[index]
-    return order
+    if direction == "to":
+        target = data.get("move_to", "").strip()
+        if not target.isdigit() or int(target) >= len(order):
+            return order, None, f"Enter a precedence from 0 to {len(order) - 1} to move {pattern} to."
+        target = int(target)
+    else:
+        target = max(0, min(len(order) - 1, index - 1 if direction == "up" else index + 1))
+    order = list(order)
+    order.insert(target, order.pop(index))
+    return order, pattern, ""
+
+
+def _focus_after_move(order, pattern, direction):
+    """Which Move button of the moved row keeps the focus: the one pressed, or its twin at either end."""
+    if pattern is None or len(order) < 2:
+        return None
+    index = order.index(pattern)
+    want = direction if direction in ("up", "down") else "up"
+    if want == "up" and index == 0:
+        return "down"
+    if want == "down" and index == len(order) - 1:
+        return "up"
+    return want
 
 
 def _submit(request, distribution_id, snapshot, after, *, action, summary, confirm, unchanged, done, done_url, note=""):
@@ -53,16 +77,15 @@ def behavior_order(request, distribution_id):
         return refusal
     data = request.POST if request.method == "POST" else request.GET
     current = [b.path_pattern for b in cfg.behaviors(snapshot.config) if not b.is_default]
-    order = data.getlist("order") or current
-    error = ""
+    order, moved, error = _moved(data.getlist("order") or current, data)
     try:
-        after = cfg.reorder(snapshot.config, _moved(order, data.get("move")))
+        after = cfg.reorder(snapshot.config, order)
     except cfg.ConfigError as exc:
-        after, error = snapshot.config, exc.message
+        after, error, moved = snapshot.config, exc.message, None
     order = [b.path_pattern for b in cfg.behaviors(after) if not b.is_default]
     change_review = pipeline.review_change(snapshot.config, after)
     acknowledged = data.getlist("acknowledge")
-    status = 400 if error else 200
+    status = 400 if error and not request.htmx else 200
     if request.method == "POST" and not error:
         response, error = _submit(
             request,
@@ -79,14 +102,20 @@ def behavior_order(request, distribution_id):
         if response:
             return response
         status = 400
+    template = "distributions/behavior_order.html" + (
+        "#precedence" if request.htmx and request.method != "POST" else ""
+    )
     return render(
         request,
-        "distributions/behavior_order.html",
+        template,
         {
             "distribution": mirrored(distribution_id),
             "snapshot": snapshot,
             "behaviors": cfg.behaviors(after),
             "order": order,
+            "positions": range(len(order)),
+            "moved": moved,
+            "focus": _focus_after_move(order, moved, (data.get("move") or "").partition(":")[0]),
             "review": change_review,
             "acknowledged": acknowledged,
             "unacknowledged": change_review.unacknowledged(acknowledged) if request.method == "POST" else [],
@@ -144,7 +173,7 @@ def origin_edit(request, distribution_id, origin_id):
         after, error = snapshot.config, exc.message
     change_review = pipeline.review_change(snapshot.config, after)
     acknowledged = data.getlist("acknowledge")
-    status = 400 if error else 200
+    status = 400 if error and not request.htmx else 200
     if request.method == "POST" and not error:
         response, error = _submit_origin(request, distribution_id, snapshot, origin, after, policy, minimum)
         if response:
@@ -261,7 +290,7 @@ def distribution_settings_edit(request, distribution_id):
         else []
     )
     acknowledged = data.getlist("acknowledge")
-    status = 400 if error else 200
+    status = 400 if error and not request.htmx else 200
     if request.method == "POST" and not error:
         aliases = ", ".join(cfg.aliases(after)) or "none"
         response, error = _submit(

@@ -75,3 +75,12 @@ def money(value):
 def thousands(value):
     """A count with thousands separators (1,234,567), as the console's tables show counts."""
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+@register.filter
+def index_of(sequence, item):
+    """The 0-based position of ``item`` in ``sequence`` (the precedence of a path pattern in an order)."""
+    try:
+        return list(sequence).index(item)
+    except ValueError:
+        return ""

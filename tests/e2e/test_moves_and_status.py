@@ -1,0 +1,47 @@
+"""Issue #14 in a browser: moves in place with the focus kept, statuses that refresh themselves."""
+
+import pytest
+
+from tests.e2e.test_console_ux import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def four(make_distribution):
+    return make_distribution([("/a/*", "allow-all"), ("/b/*", "allow-all"), ("/c/*", "allow-all")])
+
+
+def order_on_page(page):
+    return page.locator("#precedence tbody tr td:nth-child(2)").all_inner_texts()
+
+
+def test_move_up_and_down_happen_in_place_and_keep_the_focus_on_the_moved_row(live_server, page, four):
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/distributions/{four.id}/behaviors/order/")
+    page.evaluate("window.stillTheSamePage = true")
+    page.get_by_role("button", name="Move up /c/*").click()
+    page.locator("#move-status", has_text="Moved /c/* to precedence 1.").wait_for()
+    assert order_on_page(page) == ["/a/*", "/c/*", "/b/*", "Default (*)"]
+    assert page.evaluate("document.activeElement.value") == "up:/c/*"
+    page.keyboard.press("Enter")  # the focused button moves it again
+    page.locator("#move-status", has_text="Moved /c/* to precedence 0.").wait_for()
+    assert order_on_page(page) == ["/c/*", "/a/*", "/b/*", "Default (*)"]
+    # At the top Move up is disabled: the focus stays in the row, on Move down.
+    assert page.evaluate("document.activeElement.value") == "down:/c/*"
+    assert page.evaluate("window.stillTheSamePage") is True
+    page.get_by_label("Cache behavior", exact=True).select_option("/a/*")
+    page.get_by_label("New precedence").select_option("2")
+    page.get_by_role("button", name="Move", exact=True).click()
+    page.locator("#move-status", has_text="Moved /a/* to precedence 2.").wait_for()
+    assert order_on_page(page) == ["/c/*", "/b/*", "/a/*", "Default (*)"]
+    assert page.evaluate("window.stillTheSamePage") is True
+
+
+def test_without_javascript_a_move_reloads_at_the_moved_row(live_server, page_without_javascript, four):
+    page = page_without_javascript
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/distributions/{four.id}/behaviors/order/")
+    page.get_by_role("button", name="Move down /a/*").click()
+    page.wait_for_url("**#moved")
+    assert order_on_page(page) == ["/b/*", "/a/*", "/c/*", "Default (*)"]
