@@ -88,17 +88,13 @@ def behavior_order(request, distribution_id):
     status = 400 if error and not request.htmx else 200
     if request.method == "POST" and not error:
         response, error = _submit(
-            request,
-            distribution_id,
-            snapshot,
-            after,
-            action="reorder",
+            request, distribution_id, snapshot, after, action="reorder",
             summary="Change precedence: " + ", ".join(order),
             confirm="Confirm that the cache behaviors are listed in the order you want CloudFront to evaluate them in.",
             unchanged="The order is unchanged: move a behavior first.",
             done="Precedence saved. The change is deploying (In Progress).",
             done_url=reverse("distributions:distribution_behaviors", args=[distribution_id]),
-        )
+        )  # fmt: skip
         if response:
             return response
         status = 400
@@ -294,18 +290,14 @@ def distribution_settings_edit(request, distribution_id):
     if request.method == "POST" and not error:
         aliases = ", ".join(cfg.aliases(after)) or "none"
         response, error = _submit(
-            request,
-            distribution_id,
-            snapshot,
-            after,
-            action="certificate",
+            request, distribution_id, snapshot, after, action="certificate",
             summary=f"Alternate domain names: {aliases}; certificate: "
             + (certificate_reference(after) or "default *.cloudfront.net"),
             confirm="Confirm that you reviewed the alternate domain names and the certificate.",
             unchanged="Nothing changed: edit the alternate domain names or choose another certificate.",
             done="Settings saved. The change is deploying (In Progress).",
             done_url=reverse("distributions:distribution_general", args=[distribution_id]),
-        )
+        )  # fmt: skip
         if response:
             return response
         status = 400
