@@ -119,9 +119,25 @@ def respond(request, outcome, distribution_id, *, done, done_url, restart_url, n
         url = reverse("distributions:distribution_history", args=[distribution_id])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if outcome.status == pipeline.CONFLICT:
-        context = {"distribution": mirrored(distribution_id), "conflict": outcome.conflict, "restart_url": restart_url}
+        context = {
+            "distribution": mirrored(distribution_id),
+            "conflict": outcome.conflict,
+            "conflict_configs": conflict_configs(outcome.conflict),
+            "restart_url": restart_url,
+        }
         return render(request, "distributions/conflict.html", context, status=200 if request.htmx else 409)
     return None
+
+
+def conflict_configs(conflict):
+    """The config the edit began from and the one CloudFront holds now, to show what changed in the console's
+    words; None when either cannot be read (the page then names the recorded fields)."""
+    seen = publish.snapshot_for(conflict.distribution_id, conflict.seen_etag)
+    try:
+        current, _ = get_backend().get_distribution_config(conflict.distribution_id)
+    except BackendError:
+        return None
+    return (seen.config, current) if seen else None
 
 
 def aws_identity():

@@ -2,6 +2,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 
+from distributions import console_words
+
 register = template.Library()
 
 
@@ -24,17 +26,7 @@ def finding_id(finding):
 
 
 # The CloudFront console's words for the API's values (a user copies the API value only from exports).
-CONSOLE_LABELS = {
-    "allow-all": "HTTP and HTTPS",
-    "redirect-to-https": "Redirect HTTP to HTTPS",
-    "https-only": "HTTPS Only",
-    "match-viewer": "Match viewer",
-    "http-only": "HTTP only",
-    "sni-only": "SNI only (recommended)",
-    "vip": "Legacy clients support (dedicated IP)",
-    "static-ip": "Static IP",
-    "InProgress": "In Progress",
-}
+CONSOLE_LABELS = console_words.VALUE_LABELS
 
 
 @register.filter
@@ -84,3 +76,23 @@ def index_of(sequence, item):
         return list(sequence).index(item)
     except ValueError:
         return ""
+
+
+@register.simple_tag
+def console_changes(before, after):
+    """``{% console_changes before after as rows %}``: the difference of two configs in the console's words."""
+    return console_words.describe_changes(before, after)
+
+
+@register.filter
+def described_changes(entry):
+    """A recorded change (audit entry) in the console's words, from its configs when it kept them."""
+    if isinstance(entry.config_before, dict) and isinstance(entry.config_after, dict):
+        return console_words.describe_changes(entry.config_before, entry.config_after)
+    return console_words.describe_recorded(entry.changes, entry.config_before or entry.config_after)
+
+
+@register.simple_tag
+def console_recorded(changes, config=None):
+    """``{% console_recorded triples as rows %}``: recorded (path, before, after) triples in the console's words."""
+    return console_words.describe_recorded(changes, config)
