@@ -92,7 +92,7 @@ def behavior_order(request, distribution_id):
             summary="Change precedence: " + ", ".join(order),
             confirm="Confirm that the cache behaviors are listed in the order you want CloudFront to evaluate them in.",
             unchanged="The order is unchanged: move a behavior first.",
-            done="Precedence saved. The change is deploying (In Progress).",
+            done="Precedence saved.",
             done_url=reverse("distributions:distribution_behaviors", args=[distribution_id]),
         )  # fmt: skip
         if response:
@@ -138,7 +138,7 @@ def _submit_origin(request, distribution_id, snapshot, origin, after, policy, mi
         summary=f"Origin {origin_id}: protocol policy {policy}, minimum SSL protocol {minimum}",
         confirm="Confirm that the cache behaviors route requests to the correct origins.",
         unchanged="Nothing changed: choose another protocol policy or minimum SSL protocol.",
-        done=f"Origin {origin_id} updated. The change is deploying (In Progress).", done_url=done_url, note=note,
+        done=f"Origin {origin_id} updated.", done_url=done_url, note=note,
     )  # fmt: skip
 
 
@@ -196,6 +196,12 @@ def origin_edit(request, distribution_id, origin_id):
     )
 
 
+def _attempt(request):
+    """How many times a polling fragment has asked already (for its back-off), 0 to 50."""
+    value = request.GET.get("attempt", "")
+    return min(int(value), 50) if value.isdigit() else 0
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @handles_backend_errors
 def distribution_invalidations(request, distribution_id):
@@ -217,16 +223,21 @@ def distribution_invalidations(request, distribution_id):
         except BackendError as exc:
             error = f"{exc.code}: {exc.message}"
         else:
-            messages.success(request, f"Invalidation {created['Id']} created ({created['Status']}).")
+            messages.success(request, f"Invalidation {created['Id']} created. Its status below follows it.")
             return redirect("distributions:distribution_invalidations", distribution_id=distribution_id)
     invalidations = get_backend().list_invalidations(distribution_id)
+    template = "distributions/distribution_invalidations.html"
+    if request.htmx and request.htmx.target == "invalidation-list":
+        template += "#invalidation-list"  # the list polls itself while an invalidation is In Progress
     return render(
         request,
-        "distributions/distribution_invalidations.html",
+        template,
         {
             "distribution": distribution,
             "tab": "invalidations",
             "invalidations": invalidations,
+            "invalidating": any(i.get("Status") != "Completed" for i in invalidations),
+            "attempt": _attempt(request),
             "paths": text.replace("\x00", "")[:20000],
             "error": error,
             "can_edit": access.can_edit(request.user, distribution_id),
@@ -295,7 +306,7 @@ def distribution_settings_edit(request, distribution_id):
             + (certificate_reference(after) or "default *.cloudfront.net"),
             confirm="Confirm that you reviewed the alternate domain names and the certificate.",
             unchanged="Nothing changed: edit the alternate domain names or choose another certificate.",
-            done="Settings saved. The change is deploying (In Progress).",
+            done="Settings saved.",
             done_url=reverse("distributions:distribution_general", args=[distribution_id]),
         )  # fmt: skip
         if response:

@@ -103,10 +103,15 @@ def handles_backend_errors(view):
     return wrapper
 
 
+# The page adds the deployment's state to a pushed change's message and keeps it true as the
+# status badge follows the deployment (base.html, _status.html); callers say only what changed.
+DEPLOYING_SENTENCE = "The change is deploying (In Progress)."
+
+
 def respond(request, outcome, distribution_id, *, done, done_url, restart_url, note=""):
     """The response for a change that went (pushed, submitted) or met a conflict; None to show the form again."""
     if outcome.status == pipeline.PUSHED:
-        messages.success(request, done)
+        messages.success(request, done.removesuffix(DEPLOYING_SENTENCE).strip(), extra_tags="deploying")
         if note:
             messages.info(request, note)
         return HttpResponseClientRedirect(done_url) if request.htmx else redirect(done_url)

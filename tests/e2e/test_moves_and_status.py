@@ -13,7 +13,7 @@ def four(make_distribution):
 
 
 def order_on_page(page):
-    return page.locator("#precedence tbody tr td:nth-child(2)").all_inner_texts()
+    return page.locator("#evaluation-order tbody tr td:nth-child(2)").all_inner_texts()
 
 
 def test_move_up_and_down_happen_in_place_and_keep_the_focus_on_the_moved_row(live_server, page, four):
@@ -45,3 +45,36 @@ def test_without_javascript_a_move_reloads_at_the_moved_row(live_server, page_wi
     page.get_by_role("button", name="Move down /a/*").click()
     page.wait_for_url("**#moved")
     assert order_on_page(page) == ["/b/*", "/a/*", "/c/*", "Default (*)"]
+
+
+def test_the_pushed_message_turns_deployed_with_the_badge(live_server, page, static_site, settings):
+    settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS = 2
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/distributions/{static_site.id}/behaviors/edit/?behavior=/images/*")
+    page.get_by_label("Redirect HTTP to HTTPS").check()
+    page.get_by_label("The path pattern in each cache behavior applies only").check()
+    page.get_by_label("The cache behaviors are listed in the order").check()
+    page.get_by_label("The cache behaviors are routing requests to the correct origins").check()
+    page.get_by_role("button", name="Yes, Edit").click()
+    flash = page.locator(".flash")
+    flash.get_by_text("The change is deploying (In Progress)").wait_for()
+    page.evaluate("window.stillTheSamePage = true")
+    flash.get_by_text("Deployed: edge locations now serve the change.").wait_for(timeout=20_000)
+    assert page.locator(f"#status-{static_site.id}").inner_text() == "Deployed"
+    assert page.evaluate("window.stillTheSamePage") is True
+    flash.get_by_role("button", name="Dismiss message").click()
+    assert page.locator(".flash").count() == 0
+
+
+def test_an_invalidation_turns_completed_without_a_reload(live_server, page, static_site, settings):
+    settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS = 2
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/distributions/{static_site.id}/invalidations/")
+    page.get_by_label("Object paths").fill("/*")
+    page.get_by_role("button", name="Create invalidation").click()
+    listing = page.locator("#invalidation-list")
+    listing.get_by_text("In Progress").wait_for()
+    page.evaluate("window.stillTheSamePage = true")
+    listing.get_by_text("Completed").wait_for(timeout=20_000)
+    assert page.evaluate("window.stillTheSamePage") is True
+    assert listing.get_attribute("hx-trigger") is None  # polling stopped
