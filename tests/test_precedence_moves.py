@@ -80,6 +80,7 @@ class TestMoveInPlace:
         assert "<html" not in body
         assert 'id="moved"' in body and "Moved /c/* to precedence 1." in body
         assert 'value="up:/c/*"' in body.split("data-focus-on-load")[0].rsplit("<button", 1)[1]
+        assert f'hx-get="{order_url(catalog)}"' in body and f'formaction="{order_url(catalog)}#moved"' in body
 
     def test_without_javascript_a_move_reloads_the_page_at_the_moved_row(self, signed_in, catalog):
         response = signed_in.get(order_url(catalog))

@@ -23,12 +23,12 @@ def test_move_up_and_down_happen_in_place_and_keep_the_focus_on_the_moved_row(li
     page.get_by_role("button", name="Move up /c/*").click()
     page.locator("#move-status", has_text="Moved /c/* to precedence 1.").wait_for()
     assert order_on_page(page) == ["/a/*", "/c/*", "/b/*", "Default (*)"]
-    assert page.evaluate("document.activeElement.value") == "up:/c/*"
+    page.wait_for_function("document.activeElement.value === 'up:/c/*'")  # focus follows the swap's settle
     page.keyboard.press("Enter")  # the focused button moves it again
     page.locator("#move-status", has_text="Moved /c/* to precedence 0.").wait_for()
     assert order_on_page(page) == ["/c/*", "/a/*", "/b/*", "Default (*)"]
     # At the top Move up is disabled: the focus stays in the row, on Move down.
-    assert page.evaluate("document.activeElement.value") == "down:/c/*"
+    page.wait_for_function("document.activeElement.value === 'down:/c/*'")
     assert page.evaluate("window.stillTheSamePage") is True
     page.get_by_label("Cache behavior", exact=True).select_option("/a/*")
     page.get_by_label("New precedence").select_option("2")
@@ -78,3 +78,23 @@ def test_an_invalidation_turns_completed_without_a_reload(live_server, page, sta
     listing.get_by_text("Completed").wait_for(timeout=20_000)
     assert page.evaluate("window.stillTheSamePage") is True
     assert listing.get_attribute("hx-trigger") is None  # polling stopped
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_info_opens_the_help_panel_and_close_returns_to_the_link(live_server, browser, static_site, javascript):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, java_script_enabled=javascript)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server)
+        page.goto(f"{live_server.url}/distributions/{static_site.id}/behaviors/edit/?behavior=/images/*")
+        topic = page.get_by_role("region", name="Viewer Protocol Policy")
+        assert not topic.is_visible()
+        page.get_by_role("link", name="Info: Viewer Protocol Policy").click()
+        topic.wait_for()
+        assert "307 (Temporary Redirect)" in topic.inner_text()
+        assert page.evaluate("document.activeElement.id") == "help-viewer-protocol-policy"
+        topic.get_by_role("link", name="Close help").click()
+        topic.wait_for(state="hidden")
+        assert page.evaluate("document.activeElement.id") == "info-viewer-protocol-policy"
+    finally:
+        context.close()
