@@ -107,8 +107,7 @@ def _push(request, distribution_id, snapshot, form):
     patterns_text = ", ".join("Default (*)" if p == "*" else p for p in chosen_patterns)
     response = respond(
         request, outcome, distribution_id, restart_url=restart_url,
-        done=f"Viewer Protocol Policy of {patterns_text} set to {label}. The change is deploying "
-        "(In Progress); edge locations serve it once the status is Deployed.",
+        done=f"Viewer Protocol Policy of {patterns_text} set to {label}.",
         done_url=reverse("distributions:distribution_behaviors", args=[distribution_id]),
     )  # fmt: skip
     return response or outcome

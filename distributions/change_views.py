@@ -18,17 +18,41 @@ from .middleware import Forbidden, Refused
 from .views import handles_backend_errors, mirrored, open_edit, require_edit, require_view, respond
 
 
-def _moved(order, move):
-    """``order`` with one behavior moved: ``move`` is "up:PATTERN" or "down:PATTERN"."""
-    direction, _, pattern = (move or "").partition(":")
-    if pattern not in order or direction not in ("up", "down"):
-        return order
-    order = list(order)
+def _moved(order, data):
+    """``order`` after the move asked for: ``(order, moved pattern or None, error)``.
+
+    ``move`` is "up:PATTERN", "down:PATTERN", or "to" with ``move_pattern`` and ``move_to``
+    (the precedence to give it, 0 first, as the Behaviors tab numbers them).
+    """
+    direction, _, pattern = (data.get("move") or "").partition(":")
+    if direction == "to":
+        pattern = data.get("move_pattern", "")
+    if direction not in ("up", "down", "to") or pattern not in order:
+        return order, None, "Choose a cache behavior to move." if direction == "to" else ""
     index = order.index(pattern)
-    target = index - 1 if direction == "up" else index + 1
-    if 0 <= target < len(order):
-        order[index], order[target] = order[target], order[index]
-    return order
+    if direction == "to":
+        target = data.get("move_to", "").strip()
+        if not target.isdigit() or int(target) >= len(order):
+            return order, None, f"Enter a precedence from 0 to {len(order) - 1} to move {pattern} to."
+        target = int(target)
+    else:
+        target = max(0, min(len(order) - 1, index - 1 if direction == "up" else index + 1))
+    order = list(order)
+    order.insert(target, order.pop(index))
+    return order, pattern, ""
+
+
+def _focus_after_move(order, pattern, direction):
+    """Which Move button of the moved row keeps the focus: the one pressed, or its twin at either end."""
+    if pattern is None or len(order) < 2:
+        return None
+    index = order.index(pattern)
+    want = direction if direction in ("up", "down") else "up"
+    if want == "up" and index == 0:
+        return "down"
+    if want == "down" and index == len(order) - 1:
+        return "up"
+    return want
 
 
 def _submit(request, distribution_id, snapshot, after, *, action, summary, confirm, unchanged, done, done_url, note=""):
@@ -54,40 +78,41 @@ def behavior_order(request, distribution_id):
     snapshot = open_edit(request, distribution_id)
     data = request.POST if request.method == "POST" else request.GET
     current = [b.path_pattern for b in cfg.behaviors(snapshot.config) if not b.is_default]
-    order = data.getlist("order") or current
-    error = ""
+    order, moved, error = _moved(data.getlist("order") or current, data)
     try:
-        after = cfg.reorder(snapshot.config, _moved(order, data.get("move")))
+        after = cfg.reorder(snapshot.config, order)
     except cfg.ConfigError as exc:
-        after, error = snapshot.config, exc.message
+        after, error, moved = snapshot.config, exc.message, None
     order = [b.path_pattern for b in cfg.behaviors(after) if not b.is_default]
     change_review = pipeline.review_change(snapshot.config, after)
     acknowledged = data.getlist("acknowledge")
-    status = 400 if error else 200
+    status = 400 if error and not request.htmx else 200
     if request.method == "POST" and not error:
         response, error = _submit(
-            request,
-            distribution_id,
-            snapshot,
-            after,
-            action="reorder",
+            request, distribution_id, snapshot, after, action="reorder",
             summary="Change precedence: " + ", ".join(order),
             confirm="Confirm that the cache behaviors are listed in the order you want CloudFront to evaluate them in.",
             unchanged="The order is unchanged: move a behavior first.",
-            done="Precedence saved. The change is deploying (In Progress).",
+            done="Precedence saved.",
             done_url=reverse("distributions:distribution_behaviors", args=[distribution_id]),
-        )
+        )  # fmt: skip
         if response:
             return response
         status = 400
+    template = "distributions/behavior_order.html" + (
+        "#precedence" if request.htmx and request.method != "POST" else ""
+    )
     return render(
         request,
-        "distributions/behavior_order.html",
+        template,
         {
             "distribution": mirrored(distribution_id),
             "snapshot": snapshot,
             "behaviors": cfg.behaviors(after),
             "order": order,
+            "positions": range(len(order)),
+            "moved": moved,
+            "focus": _focus_after_move(order, moved, (data.get("move") or "").partition(":")[0]),
             "review": change_review,
             "acknowledged": acknowledged,
             "unacknowledged": change_review.unacknowledged(acknowledged) if request.method == "POST" else [],
@@ -114,7 +139,7 @@ def _submit_origin(request, distribution_id, snapshot, origin, after, policy, mi
         summary=f"Origin {origin_id}: protocol policy {policy}, minimum SSL protocol {minimum}",
         confirm="Confirm that the cache behaviors route requests to the correct origins.",
         unchanged="Nothing changed: choose another protocol policy or minimum SSL protocol.",
-        done=f"Origin {origin_id} updated. The change is deploying (In Progress).", done_url=done_url, note=note,
+        done=f"Origin {origin_id} updated.", done_url=done_url, note=note,
     )  # fmt: skip
 
 
@@ -163,7 +188,7 @@ def origin_edit(request, distribution_id):
         after, error = snapshot.config, exc.message
     change_review = pipeline.review_change(snapshot.config, after)
     acknowledged = data.getlist("acknowledge")
-    status = 400 if error else 200
+    status = 400 if error and not request.htmx else 200
     if request.method == "POST" and not error:
         response, error = _submit_origin(request, distribution_id, snapshot, origin, after, policy, minimum)
         if response:
@@ -190,6 +215,12 @@ def origin_edit(request, distribution_id):
     )
 
 
+def _attempt(request):
+    """How many times a polling fragment has asked already (for its back-off), 0 to 50."""
+    value = request.GET.get("attempt", "")
+    return min(int(value), 50) if value.isdigit() else 0
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @handles_backend_errors
 def distribution_invalidations(request, distribution_id):
@@ -212,16 +243,21 @@ def distribution_invalidations(request, distribution_id):
         except BackendError as exc:
             error = f"{exc.code}: {exc.message}"
         else:
-            messages.success(request, f"Invalidation {created['Id']} created ({created['Status']}).")
+            messages.success(request, f"Invalidation {created['Id']} created. Its status below follows it.")
             return redirect("distributions:distribution_invalidations", distribution_id=distribution_id)
     invalidations = get_backend().list_invalidations(distribution_id)
+    template = "distributions/distribution_invalidations.html"
+    if request.htmx and request.htmx.target == "invalidation-list":
+        template += "#invalidation-list"  # the list polls itself while an invalidation is In Progress
     return render(
         request,
-        "distributions/distribution_invalidations.html",
+        template,
         {
             "distribution": distribution,
             "tab": "invalidations",
             "invalidations": invalidations,
+            "invalidating": any(i.get("Status") != "Completed" for i in invalidations),
+            "attempt": _attempt(request),
             "paths": form["paths"].value() or "",
             "error": error,
             "can_edit": access.can_edit(request.user, distribution_id),
@@ -295,22 +331,18 @@ def distribution_settings_edit(request, distribution_id):
         after, error = snapshot.config, first_error(form)
     change_review = pipeline.review_change(snapshot.config, after, backend)
     acknowledged = form.cleaned_data.get("acknowledge", []) if form.is_valid() else []
-    status = 400 if error else 200
+    status = 400 if error and not request.htmx else 200
     if request.method == "POST" and not error:
         aliases = ", ".join(cfg.aliases(after)) or "none"
         response, error = _submit(
-            request,
-            distribution_id,
-            snapshot,
-            after,
-            action="certificate",
+            request, distribution_id, snapshot, after, action="certificate",
             summary=f"Alternate domain names: {aliases}; certificate: "
             + (certificate_reference(after) or "default *.cloudfront.net"),
             confirm="Confirm that you reviewed the alternate domain names and the certificate.",
             unchanged="Nothing changed: edit the alternate domain names or choose another certificate.",
-            done="Settings saved. The change is deploying (In Progress).",
+            done="Settings saved.",
             done_url=reverse("distributions:distribution_general", args=[distribution_id]),
-        )
+        )  # fmt: skip
         if response:
             return response
         status = 400

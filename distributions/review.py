@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from .cloudfront import config as cfg
 from .cloudfront import patterns, shadowing, viewer
 from .cloudfront.checklist import ERROR, check, diff_findings
+from .console_words import describe_changes
 
 # Findings CloudFront itself refuses (InvalidViewerCertificate): no acknowledgement pushes them.
 REFUSED_BY_CLOUDFRONT = frozenset({"alias-not-covered", "default-certificate-with-aliases"})
@@ -62,6 +63,8 @@ class Review:
     authoritative: bool = True
     # In AWS mode, the rules the console believes CloudFront enforces that this change breaks.
     warnings: list = field(default_factory=list)
+    # ``changes`` in the console's words (console_words.Change), for the page to show.
+    described: list = field(default_factory=list)
 
     @property
     def errors_added(self):
@@ -98,4 +101,7 @@ def review(before, after, names_before=None, names_after=None):
     """The review of changing ``before`` into ``after``; ``names_*`` are the custom certificates' names, when known."""
     findings_before, findings_after = check(before, names_before), check(after, names_after)
     added, removed = diff_findings(findings_before, findings_after)
-    return Review(cfg.diff(before, after), added, removed, moved_paths(before, after), findings_after)
+    return Review(
+        cfg.diff(before, after), added, removed, moved_paths(before, after), findings_after,
+        described=describe_changes(before, after),
+    )  # fmt: skip

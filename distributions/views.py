@@ -100,10 +100,15 @@ def handles_backend_errors(view):
     return wrapper
 
 
+# The page adds the deployment's state to a pushed change's message and keeps it true as the
+# status badge follows the deployment (base.html, _status.html); callers say only what changed.
+DEPLOYING_SENTENCE = "The change is deploying (In Progress)."
+
+
 def respond(request, outcome, distribution_id, *, done, done_url, restart_url, note=""):
     """The response for a change that went (pushed, submitted) or met a conflict; None to show the form again."""
     if outcome.status == pipeline.PUSHED:
-        messages.success(request, done)
+        messages.success(request, done.removesuffix(DEPLOYING_SENTENCE).strip(), extra_tags="deploying")
         if note:
             messages.info(request, note)
         return HttpResponseClientRedirect(done_url) if request.htmx else redirect(done_url)
@@ -116,9 +121,25 @@ def respond(request, outcome, distribution_id, *, done, done_url, restart_url, n
         url = reverse("distributions:distribution_history", args=[distribution_id])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if outcome.status == pipeline.CONFLICT:
-        context = {"distribution": mirrored(distribution_id), "conflict": outcome.conflict, "restart_url": restart_url}
+        context = {
+            "distribution": mirrored(distribution_id),
+            "conflict": outcome.conflict,
+            "conflict_configs": conflict_configs(outcome.conflict),
+            "restart_url": restart_url,
+        }
         return render(request, "distributions/conflict.html", context, status=200 if request.htmx else 409)
     return None
+
+
+def conflict_configs(conflict):
+    """The config the edit began from and the one CloudFront holds now, to show what changed in the console's
+    words; None when either cannot be read (the page then names the recorded fields)."""
+    seen = publish.snapshot_for(conflict.distribution_id, conflict.seen_etag)
+    try:
+        current, _ = get_backend().get_distribution_config(conflict.distribution_id)
+    except BackendError:
+        return None
+    return (seen.config, current) if seen else None
 
 
 def aws_identity():
