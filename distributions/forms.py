@@ -126,3 +126,26 @@ def first_error(form: forms.Form) -> str:
         label = (field.label or name.replace("_", " ").capitalize()) if field else ""
         return f"{label}: {errors[0]}" if label else errors[0]
     return ""
+
+
+class ActivityFilterForm(forms.Form):
+    """Activity's filters (a GET): who, which distribution, which outcome, since when."""
+
+    user = forms.CharField(label="User", required=False, max_length=150)
+    distribution = forms.CharField(label="Distribution", required=False, max_length=32)
+    outcome = forms.CharField(label="Outcome", required=False, max_length=32)
+    since = forms.DateField(
+        label="Since",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Use a date like 2026-11-26."},
+    )
+
+    def __init__(self, *args, outcomes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcomes = set(outcomes)
+
+    def clean_outcome(self):
+        """An outcome the console does not record filters nothing, as a bookmark from an older version expects."""
+        value = self.cleaned_data["outcome"]
+        return value if value in self.outcomes else ""

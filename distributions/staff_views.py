@@ -7,12 +7,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import access, approvals, mirror, pipeline, publish
 from .cloudfront import config as cfg
-from .forms import DecisionForm, first_error
+from .forms import ActivityFilterForm, DecisionForm, first_error
 from .middleware import Forbidden, Refused
 from .models import AuditEntry, AuditOutcome, ChangeRequest, ChangeRequestState
 from .views import handles_backend_errors, mirrored, open_edit, require_view, respond
@@ -65,39 +64,34 @@ def distribution_history(request, distribution_id):
 
 
 def _filtered_activity(request):
+    """The entries the user may see, filtered by Activity's form; ``(entries, filters)`` for the page.
+
+    ``filters`` holds what the user typed (to show it again) and ``error``, the form's first error.
+    """
     entries = _visible_entries(request.user)
-    filters = {
-        "user": request.GET.get("user", "").strip()[:150],
-        "distribution": request.GET.get("distribution", "").strip()[:32],
-        "outcome": request.GET.get("outcome", "").strip(),
-        "since": request.GET.get("since", "").strip(),
-    }
-    if filters["user"]:
-        entries = entries.filter(username__icontains=filters["user"])
-    if filters["distribution"]:
-        entries = entries.filter(distribution_id__icontains=filters["distribution"])
-    if filters["outcome"] in AuditOutcome.values:
-        entries = entries.filter(outcome=filters["outcome"])
-    else:
-        filters["outcome"] = ""
-    try:
-        since = parse_date(filters["since"]) if filters["since"] else None
-    except ValueError:  # well formed but no such day, such as 2026-02-30
-        since = None
-    if filters["since"] and since is None:
-        filters["since_error"] = "Use a date like 2026-11-26."
-    elif since:
-        entries = entries.filter(at__date__gte=since)
-    return entries, filters
+    form = ActivityFilterForm(request.GET, outcomes=AuditOutcome.values)
+    typed = {name: (request.GET.get(name) or "").strip() for name in form.fields}
+    if not form.is_valid():
+        return entries.none(), {**typed, "error": first_error(form)}
+    chosen = form.cleaned_data
+    if chosen["user"]:
+        entries = entries.filter(username__icontains=chosen["user"])
+    if chosen["distribution"]:
+        entries = entries.filter(distribution_id__icontains=chosen["distribution"])
+    if chosen["outcome"]:
+        entries = entries.filter(outcome=chosen["outcome"])
+    if chosen["since"]:
+        entries = entries.filter(at__date__gte=chosen["since"])
+    return entries, {**typed, "outcome": chosen["outcome"]}
 
 
 @require_safe
 def activity(request):
     """Every recorded change the user may see, with filters; ?format=csv downloads them."""
     entries, filters = _filtered_activity(request)
-    if request.GET.get("format") == "csv" and filters.get("since_error"):
+    if request.GET.get("format") == "csv" and filters.get("error"):
         # A script asking for entries since a date it misspelled must not get every entry.
-        raise Refused(f"Since: {filters['since_error']}")
+        raise Refused(filters["error"])
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="cloudfront-console-activity.csv"'
@@ -113,7 +107,7 @@ def activity(request):
         request,
         "distributions/activity.html",
         {"page": page, "filters": filters, "outcomes": AuditOutcome.choices, "query": query.urlencode()},
-        status=400 if filters.get("since_error") else 200,
+        status=400 if filters.get("error") else 200,
     )
 
 
