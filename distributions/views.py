@@ -107,6 +107,8 @@ def respond(request, outcome, distribution_id, *, done, done_url, restart_url, n
     """The response for a change that went (pushed, submitted) or met a conflict; None to show the form again."""
     if outcome.status == pipeline.PUSHED:
         messages.success(request, done)
+        for problem in outcome.errors:  # the change was made, but its recording is still pending
+            messages.warning(request, problem)
         if note:
             messages.info(request, note)
         return HttpResponseClientRedirect(done_url) if request.htmx else redirect(done_url)
