@@ -57,6 +57,11 @@ urlpatterns = [
         staff_views.history_restore,
         name="history_restore",
     ),
+    path(
+        "<distribution_id:distribution_id>/history/<int:entry_id>/revert/",
+        staff_views.history_revert,
+        name="history_revert",
+    ),
     path("change-requests/", staff_views.change_request_list, name="change_request_list"),
     path("change-requests/<int:pk>/", staff_views.change_request_detail, name="change_request_detail"),
     path("change-requests/<int:pk>/decide/", staff_views.change_request_decide, name="change_request_decide"),

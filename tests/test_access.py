@@ -118,6 +118,8 @@ MATRIX = {
     "origin_get": ((403, 404), (200, 404), (403, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
     "restore_get": ((403, 404), (200, 404), (403, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
     "restore_post": ((403, 404), (302, 404), (403, 404), (302, 404), (302, 302), (302, 302), (404, 404)),
+    "revert_get": ((403, 404), (200, 404), (403, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
+    "revert_post": ((403, 404), (302, 404), (403, 404), (302, 404), (302, 302), (302, 302), (404, 404)),
     "activity": ((200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200)),
     "request": ((200, 404), (200, 404), (200, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
     "decide": ((403, 404), (403, 404), (302, 404), (302, 404), (302, 302), (302, 302), (404, 404)),
@@ -135,7 +137,7 @@ REFRESH = {
     "superuser": 302,
     "no role": 403,
 }
-MUTATING = {"edit_post", "restore_post", "decide"}
+MUTATING = {"edit_post", "restore_post", "revert_post", "decide"}
 
 CASES = [
     pytest.param(role, view, whose, MATRIX[view][i][j], id=f"{view}-{role}-{whose}")
@@ -170,6 +172,11 @@ def hit(client, view, world, whose):
     if view == "restore_post":
         etag = publish.begin_edit(did, world.simulator).etag
         return client.post(url("history_restore", did, world.pushed[whose].pk), {"etag": etag, "confirm": "on"})
+    if view == "revert_get":
+        return client.get(url("history_revert", did, world.pushed[whose].pk))
+    if view == "revert_post":
+        etag = publish.begin_edit(did, world.simulator).etag
+        return client.post(url("history_revert", did, world.pushed[whose].pk), {"etag": etag, "confirm": "on"})
     if view == "activity":
         return client.get(url("activity"))
     if view == "request":
