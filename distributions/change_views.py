@@ -11,6 +11,7 @@ from . import access, mirror, pipeline, publish
 from .backends.base import BackendError, get_backend
 from .cloudfront import config as cfg
 from .cloudfront.certificates import certificate_reference
+from .models import Team
 from .review import REFUSED_BY_CLOUDFRONT
 from .views import edit_refused, handles_backend_errors, mirrored, open_edit, render_error, require_view, respond
 
@@ -210,11 +211,18 @@ def distribution_invalidations(request, distribution_id):
     )
 
 
-def _certificate_choices(backend):
+def _certificate_choices(backend, user):
+    """The certificates the user may choose; in the sandbox, another team's are as if they did not exist."""
     try:
-        return backend.certificates()
+        choices = backend.certificates()
     except BackendError as exc:
         return [{"id": "", "kind": "acm", "names": None, "label": f"Certificates could not be listed: {exc.message}"}]
+    if backend.name == "simulator":
+        from .sandbox.certificates import visible_certificates
+
+        allowed = set(visible_certificates(user).values_list("arn", flat=True))
+        choices = [choice for choice in choices if choice["id"] in allowed]
+    return choices
 
 
 def _settings_after(config, choices, aliases_text, certificate, method, policy, backend):
@@ -246,7 +254,7 @@ def distribution_settings_edit(request, distribution_id):
     if refusal:
         return refusal
     backend = get_backend()
-    choices = _certificate_choices(backend)
+    choices = _certificate_choices(backend, request.user)
     current = snapshot.config.get("ViewerCertificate") or {}
     data = request.POST if request.method == "POST" else request.GET
     aliases_text = data.get("aliases", "\n".join(cfg.aliases(snapshot.config))).replace("\x00", "")[:20000]
@@ -255,11 +263,9 @@ def distribution_settings_edit(request, distribution_id):
     policy = data.get("minimum_protocol_version", current.get("MinimumProtocolVersion") or "TLSv1.2_2021")
     after, error = _settings_after(snapshot.config, choices, aliases_text, certificate, method, policy, backend)
     change_review = pipeline.review_change(snapshot.config, after, backend)
-    uncovered = (
-        [f for f in change_review.findings_after if f.code in REFUSED_BY_CLOUDFRONT]
-        if change_review.authoritative
-        else []
-    )
+    # In AWS mode AWS decides: the console's findings are not refusals there.
+    findings = change_review.findings_after if change_review.authoritative else []
+    uncovered = [f for f in findings if f.code in REFUSED_BY_CLOUDFRONT]
     acknowledged = data.getlist("acknowledge")
     status = 400 if error else 200
     if request.method == "POST" and not error:
@@ -328,5 +334,6 @@ def certificate_create(request):
     except CertificateError as exc:
         messages.error(request, f"{exc.code}: {exc.message}")
     else:
+        certificate.teams.set(Team.objects.filter(members=request.user))
         messages.success(request, f"Certificate {certificate.arn} for {', '.join(certificate.domain_names)} is ready.")
     return redirect(back)
