@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from . import publish
+from . import publish, recording
 from .backends.base import BackendError
 from .cloudfront import config as cfg
 from .models import AuditEntry, AuditOutcome, ChangeRequest, ChangeRequestState
@@ -114,6 +114,9 @@ def apply_change_request(request_pk, backend=None):
         ChangeRequest.objects.filter(pk=request.pk).update(
             state=ChangeRequestState.FAILED, reason=f"{exc.code}: {exc.message}"
         )
+        return ChangeRequestState.FAILED
+    except recording.RecordingUnavailable as exc:
+        ChangeRequest.objects.filter(pk=request.pk).update(state=ChangeRequestState.FAILED, reason=exc.message)
         return ChangeRequestState.FAILED
     ChangeRequest.objects.filter(pk=request.pk).update(state=ChangeRequestState.APPLIED)
     return ChangeRequestState.APPLIED

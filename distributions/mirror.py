@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from . import recording
 from .backends.base import NoSuchDistribution, get_backend
 from .cloudfront import config as cfg
 from .models import CacheBehavior, Distribution, DistributionStatus, Origin
@@ -190,12 +191,14 @@ class Reading:
     """One read of a distribution: its mirror row as written now, the config just read, and drift.
 
     ``drift`` is ``(old ETag, new ETag)`` when the backend changed since the mirror last read it
-    (someone used another console or the API), else None.
+    (someone used another console or the API), else None. ``settled``: how many pending audit entries
+    the read completed (pushes whose recording had failed, see ``recording.settle``).
     """
 
     row: Distribution
     config: dict
     drift: tuple[str, str] | None
+    settled: int = 0
 
 
 def read(distribution_id, backend=None) -> Reading:
@@ -209,7 +212,8 @@ def read(distribution_id, backend=None) -> Reading:
     old_etag = Distribution.objects.filter(pk=distribution_id).values_list("etag", flat=True).first()
     row = mirror(answer["Distribution"], answer["ETag"])
     drift = (old_etag, row.etag) if old_etag and old_etag != row.etag else None
-    return Reading(row, answer["Distribution"]["DistributionConfig"], drift)
+    config = answer["Distribution"]["DistributionConfig"]
+    return Reading(row, config, drift, recording.settle(distribution_id, config, answer["ETag"]))
 
 
 def sync_all(backend=None, progress=None, page_size=100):

@@ -262,6 +262,18 @@ class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("The audit trail is append-only.")
 
+    def complete(self, pk, outcome, **fields):
+        """Complete a pending entry with CloudFront's answer, once; how many entries were completed (0 or 1).
+
+        The only change the audit trail accepts: a push is recorded as pending before anything is sent,
+        and completed by one conditional UPDATE that matches pending entries only, so a completed entry
+        never changes again and two completions of one entry cannot both land.
+        """
+        if outcome == AuditOutcome.PENDING or not set(fields) <= COMPLETION_FIELDS:
+            raise PermissionError("A pending entry is completed with an outcome and CloudFront's answer only.")
+        pending = self.filter(pk=pk, outcome=AuditOutcome.PENDING)
+        return models.QuerySet.update(pending, outcome=outcome, **fields)
+
     def delete(self):
         raise PermissionError("The audit trail is append-only.")
 
@@ -275,10 +287,17 @@ class AuditOutcome(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     RETURNED = "returned", "Returned to its author"
     COMPLETED = "completed", "Completed"
+    PENDING = "pending", "Pending (sent, CloudFront's answer not yet recorded)"
+    UNCONFIRMED = "unconfirmed", "Unconfirmed (CloudFront's answer was lost)"
+
+
+# What completing a pending entry may set (``AuditQuerySet.complete``); who, what and both configs never change.
+COMPLETION_FIELDS = frozenset({"etag_after", "error_code", "error_message", "request_id", "note"})
 
 
 class AuditEntry(models.Model):
-    """One push attempt or approval decision: who, when, what, and what CloudFront answered. Append-only."""
+    """One push attempt or approval decision: who, when, what, and what CloudFront answered. Append-only:
+    a push's entry is written pending before anything is sent and completed once (``AuditQuerySet.complete``)."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -296,6 +315,7 @@ class AuditEntry(models.Model):
     error_message = models.TextField(blank=True)
     request_id = models.CharField(max_length=128, blank=True)
     change_request = models.ForeignKey(ChangeRequest, null=True, blank=True, on_delete=models.PROTECT)
+    note = models.TextField(blank=True, help_text="How the entry was completed, when not by the push itself")
 
     objects = AuditQuerySet.as_manager()
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 
-from . import access, approvals, publish
+from . import access, approvals, publish, recording
 from .backends.base import Backend, BackendError, get_backend
 from .cloudfront import config as cfg
 from .cloudfront.certificates import certificate_reference
@@ -51,6 +51,8 @@ class Outcome:
     change_request: ChangeRequest | None = None
     conflict: publish.EditConflict | None = None
     backend_error: BackendError | None = None
+    # PUSHED but its audit entry is still pending (the database refused CloudFront's answer): see recording.py.
+    recorded: bool = True
 
 
 def review_change(before: dict, after: dict, backend: Backend | None = None) -> Review:
@@ -109,7 +111,9 @@ def submit_reviewed(
     ``user`` is None for the command line without ``--user``, which acts as an Admin.
     Nothing is sent when the change is refused or changes nothing. A stale ETag is a
     CONFLICT (nothing changed); a refusal from CloudFront itself is FAILED, with its
-    code and message, and recorded in the audit trail by ``publish.push_config``.
+    code and message, and recorded in the audit trail by ``publish.push_config``. A push CloudFront
+    accepted is PUSHED even when its recording failed (``recorded`` False, the reason in ``errors``):
+    the change was made, and its pending entry is completed later.
     """
     backend = backend or get_backend()
     change_review = review_change(snapshot.config, after, backend)
@@ -123,13 +127,18 @@ def submit_reviewed(
         request = approvals.submit_change(user, distribution_id, snapshot.config, snapshot.etag, after, summary)
         return Outcome(SUBMITTED, change_review, change_request=request)
     try:
-        row = publish.push_config(
+        pushed = publish.push_config(
             distribution_id, snapshot.config, snapshot.etag, after, action=action, summary=summary, user=user,
             backend=backend,
         )  # fmt: skip
+    except recording.RecordingUnavailable as exc:
+        unavailable = BackendError("ServiceUnavailable", exc.message, 503)
+        return Outcome(FAILED, change_review, (exc.message,), backend_error=unavailable)
     except publish.EditConflict as conflict:
         return Outcome(CONFLICT, change_review, conflict=conflict)
     except BackendError as exc:
         message = f"CloudFront refused the change: {exc.code}: {exc.message}"
         return Outcome(FAILED, change_review, (message,), backend_error=exc)
-    return Outcome(PUSHED, change_review, row=row)
+    row = pushed.row or Distribution.objects.filter(pk=distribution_id).first()
+    notes = () if pushed.recorded else (recording.RECORDING_FAILED,)
+    return Outcome(PUSHED, change_review, notes, row=row, recorded=pushed.recorded)

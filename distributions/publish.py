@@ -10,15 +10,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from . import recording
 from .backends.base import BackendError, PreconditionFailed, get_backend
 from .cloudfront import config as cfg
 from .cloudfront import invalidation as inv
 from .mirror import mirror, sync_distribution
 from .models import AuditEntry, AuditOutcome, Distribution, EditSnapshot
-from .tasks import follow_deployment, follow_invalidation
+from .tasks import follow_deployment, follow_invalidation, retry_recording_later
 
 SNAPSHOT_LIFETIME = timedelta(days=7)
 
@@ -74,27 +75,39 @@ def actor(user):
     return {"user": None, "username": "(command line)"}
 
 
+@dataclass(frozen=True)
+class Pushed:
+    """A push CloudFront accepted: the mirror's row (None if the mirror could not be written) and whether
+    its audit entry is complete (False: it stays pending and is completed later, see ``recording``)."""
+
+    row: Distribution | None
+    recorded: bool = True
+
+
 def push_config(
     distribution_id, config_before, etag, edited, *, action, summary, user=None, backend=None, change_request=None
 ):
     """Send ``edited`` (made from ``config_before``) with IfMatch = ``etag``, and record the attempt.
 
-    Every attempt leaves an AuditEntry: pushed, conflict or error, with the
-    changes, both ETags and the backend's request ID. Raises EditConflict
+    The attempt is recorded pending before anything is sent (RecordingUnavailable if the database
+    refuses: nothing sent) and completed with CloudFront's answer: pushed, conflict or error, with
+    the changes, both ETags and the backend's request ID. Returns ``Pushed``; raises EditConflict
     (stale ETag, nothing changed) or BackendError (nothing changed).
     """
     backend = backend or get_backend()
-    record = {
-        **actor(user),
-        "distribution_id": distribution_id,
-        "action": action,
-        "summary": summary[:500],
-        "changes": [list(change) for change in cfg.diff(config_before, edited)],
-        "config_before": config_before,
-        "config_after": edited,
-        "etag_before": etag,
-        "change_request": change_request,
-    }
+    pending = recording.begin(
+        {
+            **actor(user),
+            "distribution_id": distribution_id,
+            "action": action,
+            "summary": summary[:500],
+            "changes": [list(change) for change in cfg.diff(config_before, edited)],
+            "config_before": config_before,
+            "config_after": edited,
+            "etag_before": etag,
+            "change_request": change_request,
+        }
+    )
     try:
         answer = backend.update_distribution(distribution_id, edited, if_match=etag)
     except PreconditionFailed as exc:
@@ -102,34 +115,48 @@ def push_config(
         EditSnapshot.objects.get_or_create(
             distribution_id=distribution_id, etag=current_etag, defaults={"config": current}
         )
-        AuditEntry.objects.create(
-            **record,
-            outcome=AuditOutcome.CONFLICT,
-            etag_after=current_etag,
-            error_code=exc.code,
-            error_message=exc.message,
+        recording.finish(
+            pending.pk, AuditOutcome.CONFLICT, etag_after=current_etag, error_code=exc.code, error_message=exc.message
         )
         sync_distribution(distribution_id, backend)
         raise EditConflict(distribution_id, etag, current_etag, cfg.diff(config_before, current)) from None
     except BackendError as exc:
         Distribution.objects.filter(pk=distribution_id).update(last_error=f"{exc.code}: {exc.message}")
-        AuditEntry.objects.create(
-            **record,
-            outcome=AuditOutcome.ERROR,
+        recording.finish(
+            pending.pk,
+            AuditOutcome.ERROR,
             error_code=exc.code,
             error_message=exc.message,
             request_id=getattr(exc, "request_id", "") or "",
         )
         raise
-    AuditEntry.objects.create(
-        **record, outcome=AuditOutcome.PUSHED, etag_after=answer["ETag"], request_id=answer.get("RequestId", "")
-    )
-    row = mirror(answer["Distribution"], answer["ETag"])
-    if row.last_error:
-        Distribution.objects.filter(pk=row.pk).update(last_error="")
-        row.last_error = ""
+    # CloudFront said yes: from here on nothing may turn this into "nothing was changed".
+    answered = {"etag_after": answer["ETag"], "request_id": answer.get("RequestId", "")}
+    recorded = recording.finish(pending.pk, AuditOutcome.PUSHED, **answered)
+    if not recorded:
+        retry_recording_later(pending.pk, AuditOutcome.PUSHED, answered)
+    row = _mirror_pushed(distribution_id, answer)
     transaction.on_commit(lambda: follow_deployment(distribution_id))
-    return row
+    return Pushed(row, recorded)
+
+
+def _mirror_pushed(distribution_id, answer):
+    """The mirror after a push, from CloudFront's answer; if it cannot be written, marked stale (no ETag),
+    so that the next read rewrites it whatever the timestamps say."""
+    try:
+        with transaction.atomic():
+            row = mirror(answer["Distribution"], answer["ETag"])
+            if row.last_error:
+                Distribution.objects.filter(pk=row.pk).update(last_error="")
+                row.last_error = ""
+            return row
+    except DatabaseError:
+        try:
+            with transaction.atomic():
+                Distribution.objects.filter(pk=distribution_id).update(etag="")
+        except DatabaseError:
+            pass  # the next read of the distribution rewrites the mirror anyway
+        return None
 
 
 def edit_viewer_protocol_policy(distribution_id, path_patterns, policy, etag):
@@ -165,7 +192,7 @@ def set_viewer_protocol_policy(distribution_id, path_patterns, policy, etag, bac
         summary=summary,
         user=user,
         backend=backend,
-    )
+    ).row
 
 
 def restorable_config(entry, current):

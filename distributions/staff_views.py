@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import access, approvals, mirror, pipeline, publish
+from . import access, approvals, history, mirror, pipeline, publish
+from .cloudfront import changes
 from .cloudfront import config as cfg
 from .forms import ActivityFilterForm, DecisionForm, first_error
 from .middleware import Forbidden, Refused
@@ -189,44 +190,79 @@ def change_request_decide(request, pk):
     return redirect("distributions:change_request_detail", pk=change.pk)
 
 
+def _history_entry(distribution_id, entry_id):
+    entry = AuditEntry.objects.filter(pk=entry_id, distribution_id=distribution_id).first()
+    if entry is None or not history.revertible(entry):
+        raise Http404("No such change in this distribution's history.")
+    return entry
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @handles_backend_errors
 def history_restore(request, distribution_id, entry_id):
-    """Rollback: put back the configuration from before a recorded change, through review and IfMatch."""
+    """Restore: put back the whole configuration from before a recorded change (undoing every later change
+    too, which the page lists), through review and IfMatch."""
     snapshot = open_edit(request, distribution_id)
-    entry = AuditEntry.objects.filter(pk=entry_id, distribution_id=distribution_id).first()
-    if entry is None or entry.config_before is None:
-        raise Http404("No such version in this distribution's history.")
-    distribution = mirrored(distribution_id)
+    entry = _history_entry(distribution_id, entry_id)
     target = publish.restorable_config(entry, snapshot.config)
+    summary = f"Restore the configuration from before change #{entry.pk} ({entry.summary})"
+    return _review_and_submit(request, entry, snapshot, target, "rollback", summary, ("restore", "Restored"))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@handles_backend_errors
+def history_revert(request, distribution_id, entry_id):
+    """Revert: undo only one recorded change on the current configuration, through review and IfMatch;
+    a conflict page, with nothing pushed, when one of its fields changed since."""
+    snapshot = open_edit(request, distribution_id)
+    entry = _history_entry(distribution_id, entry_id)
+    target, found = changes.revert(entry.config_before, entry.config_after, snapshot.config)
+    if found:
+        context = {
+            "distribution": mirrored(distribution_id),
+            "entry": entry,
+            "conflicts": history.conflicts(entry, found, snapshot.config),
+        }
+        return render(request, "distributions/history_revert_conflict.html", context, status=409)
+    target["CallerReference"] = snapshot.config.get("CallerReference", target.get("CallerReference"))
+    summary = f"Revert change #{entry.pk} ({entry.summary})"
+    return _review_and_submit(request, entry, snapshot, target, "revert", summary, ("revert", "Reverted"))
+
+
+def _review_and_submit(request, entry, snapshot, target, action, summary, words):
+    """The Restore / Revert page: what it changes (and which later changes it undoes), then the pipeline."""
+    distribution_id = entry.distribution_id
+    verb, done = words
     acknowledged = request.POST.getlist("acknowledge")
     context = {
-        "distribution": distribution,
+        "distribution": mirrored(distribution_id),
         "entry": entry,
+        "verb": verb,
         "snapshot": snapshot,
         "changes": cfg.diff(snapshot.config, target),
+        # Restore undoes every later change: say which (Revert keeps them, or is a conflict).
+        "undone": history.since(entry, snapshot.config) if action == "rollback" else [],
         "review": pipeline.review_change(snapshot.config, target),
         "acknowledged": acknowledged,
         "error": "",
     }
     if request.method != "POST":
         return render(request, "distributions/history_restore.html", context)
-    summary = f"Restore the configuration from before change #{entry.pk} ({entry.summary})"
     outcome = pipeline.submit_reviewed(
-        request.user, snapshot, target, action="rollback", summary=summary,
-        confirmations=[pipeline.Confirmation("confirm", "Confirm that you reviewed the changes this restore makes.")],
+        request.user, snapshot, target, action=action, summary=summary,
+        confirmations=[pipeline.Confirmation("confirm", f"Confirm that you reviewed the changes this {verb} makes.")],
         confirmed=["confirm"] if request.POST.get("confirm") == "on" else [],
         acknowledged=acknowledged,
     )  # fmt: skip
     response = respond(
         request, outcome, distribution_id, restart_url=request.path,
-        done=f"Restored: {summary}. The change is deploying (In Progress).",
+        done=f"{done}: {summary}.",
         done_url=reverse("distributions:distribution_history", args=[distribution_id]),
     )  # fmt: skip
     if response:
         return response
     if outcome.status == pipeline.UNCHANGED:
-        context["error"] = "The current configuration already is that version: nothing to restore."
+        context["error"] = f"The current configuration already is that version: nothing to {verb}."
     else:
         context["error"] = " ".join(outcome.errors)
         context["unacknowledged"] = outcome.review.unacknowledged(acknowledged)

@@ -11,10 +11,11 @@ change request is pushed within the approver's request.
 
 from datetime import timedelta
 
+from django.db import DatabaseError
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
-from . import mirror
+from . import mirror, recording
 from .backends.base import BackendError, NoSuchDistribution, get_backend
 from .models import AuditEntry, AuditOutcome, Distribution, DistributionStatus
 
@@ -55,6 +56,7 @@ def sync_fleet(every_seconds=None):
     When the fleet has distributions In Progress, ``refresh_deployments`` follows them until Deployed.
     """
     count = mirror.sync_all()
+    settle_pending()
     if every_seconds and can_defer():
         sync_fleet.using(run_after=timezone.now() + timedelta(seconds=every_seconds)).enqueue(every_seconds)
     if can_defer() and Distribution.objects.in_progress().exists():
@@ -115,3 +117,41 @@ def follow_invalidation(distribution_id, invalidation_id):
     if can_defer():
         run_after = timezone.now() + timedelta(seconds=poll_delay(0))
         poll_invalidation.using(run_after=run_after).enqueue(distribution_id, invalidation_id)
+
+
+@task()
+def retry_recording(entry_id, outcome, answer, attempt=0):
+    """Complete a push's pending audit entry with CloudFront's answer, which its push could not record."""
+    if recording.finish(entry_id, outcome, **answer):
+        return "recorded"
+    if attempt < MAX_POLLS and can_defer():
+        run_after = timezone.now() + timedelta(seconds=poll_delay(attempt))
+        retry_recording.using(run_after=run_after).enqueue(entry_id, outcome, answer, attempt + 1)
+    return "still pending"
+
+
+def retry_recording_later(entry_id, outcome, answer):
+    """After a push whose recording failed: have a worker retry it (a page read also completes it, see ``settle``)."""
+    if not can_defer():
+        return  # the immediate backend would retry at once, against the same refusal: the next read settles it
+    try:
+        run_after = timezone.now() + timedelta(seconds=poll_delay(0))
+        retry_recording.using(run_after=run_after).enqueue(entry_id, outcome, answer)
+    except DatabaseError:
+        pass  # the queue lives in the same database: the next read of the distribution settles the entry
+
+
+def settle_pending(backend=None):
+    """Read every distribution that has pending audit entries, which completes them (``recording.settle``).
+
+    For pushes whose process died after CloudFront said yes: run with every fleet sync.
+    """
+    backend = backend or get_backend()
+    ids = AuditEntry.objects.filter(outcome=AuditOutcome.PENDING).values_list("distribution_id", flat=True)
+    settled = 0
+    for distribution_id in sorted(set(ids)):
+        try:
+            settled += mirror.read(distribution_id, backend).settled
+        except BackendError:  # gone or unreachable: its entries stay pending, shown as such
+            continue
+    return settled

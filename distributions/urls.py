@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
-from . import behavior_views, change_views, list_views, staff_views, views
+from . import behavior_views, change_views, list_views, settings_views, staff_views, views
 from .sandbox import views as sandbox_views
 
 
@@ -25,7 +25,7 @@ urlpatterns = [
     path("", list_views.distribution_list, name="distribution_list"),
     path("refresh/", views.distribution_refresh, name="distribution_refresh"),
     path("test-request/", sandbox_views.request_test, name="request_test"),
-    path("certificates/create/", change_views.certificate_create, name="certificate_create"),
+    path("certificates/create/", settings_views.certificate_create, name="certificate_create"),
     path("sandbox/reset/", sandbox_views.sandbox_reset, name="sandbox_reset"),
     # Before the distribution routes: "activity" would otherwise read as a distribution ID.
     path("activity/", staff_views.activity, name="activity"),
@@ -51,7 +51,7 @@ urlpatterns = [
     ),
     path(
         "<distribution_id:distribution_id>/settings/edit/",
-        change_views.distribution_settings_edit,
+        settings_views.distribution_settings_edit,
         name="distribution_settings_edit",
     ),
     path("<distribution_id:distribution_id>/usage/", sandbox_views.distribution_usage, name="distribution_usage"),
@@ -61,6 +61,11 @@ urlpatterns = [
         "<distribution_id:distribution_id>/history/<int:entry_id>/restore/",
         staff_views.history_restore,
         name="history_restore",
+    ),
+    path(
+        "<distribution_id:distribution_id>/history/<int:entry_id>/revert/",
+        staff_views.history_revert,
+        name="history_revert",
     ),
     path("change-requests/", staff_views.change_request_list, name="change_request_list"),
     path("change-requests/<int:pk>/", staff_views.change_request_detail, name="change_request_detail"),

@@ -109,6 +109,8 @@ def respond(request, outcome, distribution_id, *, done, done_url, restart_url, n
     """The response for a change that went (pushed, submitted) or met a conflict; None to show the form again."""
     if outcome.status == pipeline.PUSHED:
         messages.success(request, done.removesuffix(DEPLOYING_SENTENCE).strip(), extra_tags="deploying")
+        for problem in outcome.errors:  # the change was made, but its recording is still pending
+            messages.warning(request, problem)
         if note:
             messages.info(request, note)
         return HttpResponseClientRedirect(done_url) if request.htmx else redirect(done_url)
@@ -248,3 +250,21 @@ def healthz(request):
         {"status": "ok" if healthy else "error", "backend": settings.CONSOLE_BACKEND, "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+def submit_edit(
+    request, distribution_id, snapshot, after, *, action, summary, confirm, unchanged, done, done_url, note=""
+):
+    """Send the change through the one pipeline; ``(response, "")`` when it went, else ``(None, why not)``."""
+    outcome = pipeline.submit_reviewed(
+        request.user, snapshot, after, action=action, summary=summary,
+        confirmations=[pipeline.Confirmation("confirm", confirm)],
+        confirmed=["confirm"] if request.POST.get("confirm") == "on" else [],
+        acknowledged=request.POST.getlist("acknowledge"),
+    )  # fmt: skip
+    response = respond(
+        request, outcome, distribution_id, done=done, done_url=done_url, restart_url=request.path, note=note
+    )
+    if response:
+        return response, ""
+    return None, unchanged if outcome.status == pipeline.UNCHANGED else " ".join(outcome.errors)

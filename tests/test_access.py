@@ -26,9 +26,10 @@ from distributions.models import (
     Team,
     TeamDistribution,
 )
-from distributions.sandbox.models import SimulatedDistribution
+from distributions.sandbox.certificates import create_self_signed
+from distributions.sandbox.models import SimulatedCertificate, SimulatedDistribution
 
-from .factories import UserFactory
+from .factories import UserFactory, distribution_config
 from .support import CONFIRMATIONS
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +119,8 @@ MATRIX = {
     "origin_get": ((403, 404), (200, 404), (403, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
     "restore_get": ((403, 404), (200, 404), (403, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
     "restore_post": ((403, 404), (302, 404), (403, 404), (302, 404), (302, 302), (302, 302), (404, 404)),
+    "revert_get": ((403, 404), (200, 404), (403, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
+    "revert_post": ((403, 404), (302, 404), (403, 404), (302, 404), (302, 302), (302, 302), (404, 404)),
     "activity": ((200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200)),
     "request": ((200, 404), (200, 404), (200, 404), (200, 404), (200, 200), (200, 200), (404, 404)),
     "decide": ((403, 404), (403, 404), (302, 404), (302, 404), (302, 302), (302, 302), (404, 404)),
@@ -135,7 +138,7 @@ REFRESH = {
     "superuser": 302,
     "no role": 403,
 }
-MUTATING = {"edit_post", "restore_post", "decide"}
+MUTATING = {"edit_post", "restore_post", "revert_post", "decide"}
 
 CASES = [
     pytest.param(role, view, whose, MATRIX[view][i][j], id=f"{view}-{role}-{whose}")
@@ -170,6 +173,11 @@ def hit(client, view, world, whose):
     if view == "restore_post":
         etag = publish.begin_edit(did, world.simulator).etag
         return client.post(url("history_restore", did, world.pushed[whose].pk), {"etag": etag, "confirm": "on"})
+    if view == "revert_get":
+        return client.get(url("history_revert", did, world.pushed[whose].pk))
+    if view == "revert_post":
+        etag = publish.begin_edit(did, world.simulator).etag
+        return client.post(url("history_revert", did, world.pushed[whose].pk), {"etag": etag, "confirm": "on"})
     if view == "activity":
         return client.get(url("activity"))
     if view == "request":
@@ -285,6 +293,132 @@ def test_the_list_filter_never_reveals_another_teams_distribution(client, world)
         assert list(response.context["page"]) == []
         assert b"No distribution matches" in response.content
         assert reverse("distributions:distribution_general", args=[other.id]) not in response.content.decode()
+
+
+# --- "not yours" answers as "does not exist" (issue 13, item 4) -------------------------------------------------
+
+UNKNOWN_HOST = "dnosuchthing0000.cloudfront.net"
+
+
+def _same_page(response, secret, stand_in):
+    """The page with what may differ between two requests (CSRF tokens, the host typed) made equal."""
+    text = re.sub(r"\b[A-Za-z0-9]{64}\b", "TOKEN", response.content.decode())
+    return text.replace(secret, stand_in)
+
+
+@pytest.mark.parametrize("role", ["viewer", "operator", "approver", "no role"])
+@pytest.mark.parametrize("deployed", [True, False], ids=["deployed", "still-deploying"])
+def test_test_a_request_answers_another_teams_host_as_an_unknown_one(client, world, settings, role, deployed):
+    other = world.distributions["other"]
+    if not deployed:  # a distribution of blue's still being deployed for the first time
+        settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS = 600
+        other = publish.import_distribution(distribution_config(comment="Blue, deploying"), world.simulator)
+        TeamDistribution.objects.create(team=world.blue, distribution_id=other.id)
+    client.force_login(world.users[role])
+    page = reverse("distributions:request_test")
+
+    hidden = client.get(page, {"method": "GET", "url": f"http://{other.domain_name}/index.html"})
+    unknown = client.get(page, {"method": "GET", "url": f"http://{UNKNOWN_HOST}/index.html"})
+
+    assert hidden.status_code == unknown.status_code
+    assert other.id not in hidden.content.decode()
+    assert _same_page(hidden, other.domain_name, "HOST") == _same_page(unknown, UNKNOWN_HOST, "HOST")
+
+
+def test_still_being_deployed_names_the_distribution_to_those_who_may_see_it(client, world, settings):
+    settings.CONSOLE_SIMULATOR_DEPLOY_SECONDS = 600
+    deploying = publish.import_distribution(distribution_config(comment="Red, deploying"), world.simulator)
+    TeamDistribution.objects.create(team=world.red, distribution_id=deploying.id)
+    client.force_login(world.users["viewer"])
+    response = client.get(
+        reverse("distributions:request_test"), {"method": "GET", "url": f"http://{deploying.domain_name}/"}
+    )
+    assert f"Distribution {deploying.id} is still being deployed" in response.content.decode()
+
+
+def _alias_of_blue(world, alias):
+    row = SimulatedDistribution.objects.get(pk=world.distributions["other"].id)
+    row.config["Aliases"] = {"Quantity": 1, "Items": [alias]}
+    row.save()
+
+
+def test_cname_already_exists_never_names_another_teams_distribution(client, world):
+    """Red's Operator asks for an alias blue's distribution holds: CloudFront's refusal, without blue's ID,
+    on the page and in red's Activity."""
+    alias, own, other = "shop.example.com", world.distributions["own"], world.distributions["other"]
+    _alias_of_blue(world, alias)
+    operator = world.users["operator"]
+    client.force_login(operator)
+    certificate = create_self_signed([alias])
+    certificate.teams.set([world.red])
+    url = reverse("distributions:distribution_settings_edit", args=[own.id])
+    etag = client.get(url).context["snapshot"].etag
+    before = simulated(own.id)
+
+    response = client.post(
+        url,
+        {"etag": etag, "aliases": alias, "certificate": certificate.arn, "ssl_support_method": "sni-only",
+         "minimum_protocol_version": "TLSv1.2_2021", "confirm": "on"},
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert "CNAMEAlreadyExists" in response.content.decode()
+    assert other.id not in response.content.decode()
+    assert simulated(own.id) == before
+    entry = AuditEntry.objects.get(distribution_id=own.id, error_code="CNAMEAlreadyExists")
+    assert other.id not in entry.error_message
+    for query in ({}, {"format": "csv"}):
+        assert other.id not in client.get(reverse("distributions:activity"), query).content.decode()
+
+
+@pytest.mark.parametrize("role", ["operator", "approver+operator"])
+def test_another_teams_certificates_are_neither_listed_nor_selectable(client, world, role):
+    own = world.distributions["own"]
+    blues = create_self_signed(["blue.example.com"])
+    blues.teams.set([world.blue])
+    reds = create_self_signed(["red.example.com"])
+    reds.teams.set([world.red])
+    shared = create_self_signed(["shared.example.com"])  # the sandbox's own: no team
+    client.force_login(world.users[role])
+    url = reverse("distributions:distribution_settings_edit", args=[own.id])
+
+    page = client.get(url)
+    listed = page.content.decode()
+    assert reds.arn in listed and shared.arn in listed
+    assert blues.arn not in listed and "blue.example.com" not in listed
+
+    etag = page.context["snapshot"].etag
+    before = simulated(own.id)
+    answers = {}
+    for name, arn in (("blue's", blues.arn), ("unknown", blues.arn.replace(blues.arn[-12:], "000000000000"))):
+        response = client.post(
+            url,
+            {"etag": etag, "aliases": "blue.example.com", "certificate": arn, "ssl_support_method": "sni-only",
+             "minimum_protocol_version": "TLSv1.2_2021", "confirm": "on"},
+        )  # fmt: skip
+        assert response.status_code == 400
+        answers[name] = _same_page(response, arn, "ARN")
+    assert answers["blue's"] == answers["unknown"]
+    assert simulated(own.id) == before
+
+
+def test_an_admin_lists_every_teams_certificates(client, world):
+    blues = create_self_signed(["blue.example.com"])
+    blues.teams.set([world.blue])
+    client.force_login(world.users["admin"])
+    page = client.get(reverse("distributions:distribution_settings_edit", args=[world.distributions["own"].id]))
+    assert blues.arn in page.content.decode()
+
+
+def test_a_certificate_created_on_the_page_belongs_to_its_creators_teams(client, world):
+    client.force_login(world.users["operator"])
+    response = client.post(
+        reverse("distributions:certificate_create"), {"kind": "self-signed", "domain_names": "new.example.com"}
+    )
+    assert response.status_code == 302
+    certificate = SimulatedCertificate.objects.order_by("pk").last()
+    assert certificate.domain_names == ["new.example.com"]
+    assert list(certificate.teams.all()) == [world.red]
 
 
 def test_activity_csv_never_holds_another_teams_entries(client, world):

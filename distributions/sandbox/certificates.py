@@ -25,6 +25,7 @@ from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.db.models import Q
 
+from .. import access
 from ..cloudfront import public_suffixes
 from . import ca
 from .models import CertificateSource, SimulatedCertificate
@@ -261,3 +262,12 @@ def renew_sandbox_certificates():
     """Re-issue every sandbox certificate not signed by the current CA (say, after ``.edge/`` was removed)."""
     for row in SimulatedCertificate.objects.filter(source=CertificateSource.SANDBOX):
         ensure_sandbox_certificate(row.arn, row.domain_names)
+
+
+def visible_certificates(user):
+    """The certificates ``user`` may list and choose: their teams' and the shared ones (no team); all for
+    an Admin. Another team's certificates are answered for as certificates that do not exist."""
+    certificates = SimulatedCertificate.objects.all()
+    if access.is_admin(user):
+        return certificates
+    return certificates.filter(Q(teams=None) | Q(teams__members=user)).distinct()

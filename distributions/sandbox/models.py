@@ -106,6 +106,9 @@ class SimulatedCertificate(models.Model):
     not_after = models.DateTimeField()
     source = models.CharField(max_length=16, choices=CertificateSource.choices)
     created = models.DateTimeField(auto_now_add=True)
+    # The teams of whoever added it on the console: only they (and Admins) list and choose it, as another
+    # AWS account's certificates are invisible. None: the sandbox's own, or an Admin's, for everyone.
+    teams = models.ManyToManyField("distributions.Team", blank=True, related_name="+")
 
     class Meta:
         db_table = "distributions_simulatedcertificate"

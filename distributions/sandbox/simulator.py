@@ -82,6 +82,11 @@ SUMMARY_FIELDS = (
 LIST_PAGE_SIZE = 100
 
 
+def no_distribution_serves(host):
+    """The answer for a host no distribution serves (and, to a user, for one they may not see)."""
+    return NoSuchDistribution(host, f"No distribution serves the host {hosts.normalize(host)!r}.")
+
+
 class SimulatorBackend:
     name = "simulator"
 
@@ -111,9 +116,8 @@ class SimulatorBackend:
         for other in SimulatedDistribution.objects.exclude(pk=distribution_id).only("id", "config"):
             taken = wanted & {hosts.normalize(a) for a in cfg.aliases(other.config)}
             if taken:
-                raise BackendError(
-                    "CNAMEAlreadyExists", f"{CNAME_TAKEN} ({sorted(taken)[0]}: distribution {other.id})", 409
-                )
+                # CloudFront's message names no other resource (it may be another account's): neither does this.
+                raise BackendError("CNAMEAlreadyExists", f"{CNAME_TAKEN} ({sorted(taken)[0]})", 409)
 
     def _names_held(self, config):
         """The names of the config's custom certificate when the sandbox holds it, else None.
@@ -318,7 +322,7 @@ class SimulatorBackend:
                     best = (alias, candidate)
             row = best[1] if best else None
         if row is None:
-            raise NoSuchDistribution(host, f"No distribution serves the host {host!r}.")
+            raise no_distribution_serves(host)
         return row.settle()
 
     # For the sandbox API (distributions/api): a ListDistributions page, one invalidation, deletion.

@@ -31,11 +31,14 @@ def request_test(request):
             error = f"Choose one of {', '.join(HTTP_VERSIONS)}."
         else:
             try:
-                result = trace_request(method, url, http_version)
+                result = trace_request(
+                    method,
+                    url,
+                    http_version,
+                    visible=lambda distribution_id: access.can_view(request.user, distribution_id),
+                )
             except EdgeError as exc:
                 error = str(exc)
-            if result and result["distribution_id"] and not access.can_view(request.user, result["distribution_id"]):
-                result, error = None, "No distribution you can see serves this host."
     visible = Distribution.objects.filter(access.visible_filter(request.user)).order_by("id")[:50]
     return render(
         request,

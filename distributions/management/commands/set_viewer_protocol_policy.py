@@ -51,6 +51,8 @@ class Command(BaseCommand):
         if outcome.status != pipeline.PUSHED:
             raise fail(" ".join(outcome.errors))
         row = outcome.row
+        for problem in outcome.errors:  # pushed, but its audit entry is still pending
+            self.stderr.write(f"{distribution_id}: {problem}")
         self.stdout.write(
             f"{row.id}: {path_pattern} now uses {POLICY_LABELS[policy]} ({policy}); "
             f"status {row.get_status_display()}, ETag {row.etag}."

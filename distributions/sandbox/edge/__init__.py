@@ -18,7 +18,7 @@ from ...cloudfront.certificates import covers
 from ...cloudfront.uri import canonical_path
 from ..certificates import find_certificate
 from ..models import EdgeInvalidation
-from ..simulator import SimulatorBackend
+from ..simulator import SimulatorBackend, no_distribution_serves
 from .index import EdgeDistribution
 from .usage import usage_summary as _usage_summary
 
@@ -27,9 +27,11 @@ class EdgeError(Exception):
     pass
 
 
-def _deployed_row(host):
+def _deployed_row(host, visible=None):
     try:
         row = SimulatorBackend().find_by_host(host)
+        if visible is not None and not visible(row.id):
+            raise no_distribution_serves(host)  # "not yours" is "does not exist", to the letter
     except BackendError as exc:
         raise EdgeError(exc.message) from None
     if row.deployed_config is None:
@@ -92,7 +94,7 @@ def decide_request(method, url, https_port=None, http_version="1.1"):
     return row, decision
 
 
-def trace_request(method, url, http_version="HTTP/1.1", https_port=None):
+def trace_request(method, url, http_version="HTTP/1.1", https_port=None, visible=None):
     """What the running edge answers to ``METHOD url``, and why, step by step.
 
     Returns a dict: ``status`` (None when the TLS handshake fails), ``location``,
@@ -101,7 +103,8 @@ def trace_request(method, url, http_version="HTTP/1.1", https_port=None):
     ``viewer.Decision``, or None when no behavior was reached), ``tls`` (for https:
     the certificate the viewer would be shown and whether it covers the host),
     ``billing`` and ``notes``. Raises EdgeError for a URL or method that is not a
-    request at all. Nothing is counted as usage.
+    request at all. Nothing is counted as usage. ``visible(distribution_id)``: whether
+    the asker may see a distribution; one they may not is answered as an unknown host.
     """
     parts = _check(method, url, http_version)
     method = method.upper()
@@ -109,7 +112,7 @@ def trace_request(method, url, http_version="HTTP/1.1", https_port=None):
     host = parts.hostname.lower()
     result = _unanswered(method, url, http_version, parts)
     try:
-        row = _deployed_row(host)
+        row = _deployed_row(host, visible)
     except EdgeError as exc:
         result["reason"] = f"{exc} CloudFront answers 403 (Bad request) for a host no distribution serves."
         return result
