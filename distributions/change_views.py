@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from . import access, mirror, pipeline, publish
 from .backends.base import BackendError, get_backend
 from .cloudfront import config as cfg
-from .forms import InvalidationForm, first_error
+from .forms import BehaviorOrderForm, InvalidationForm, OriginProtocolForm, first_error
 from .middleware import Refused
 from .views import handles_backend_errors, mirrored, open_edit, require_edit, require_view, submit_edit
 
@@ -58,16 +58,18 @@ def _focus_after_move(order, pattern, direction):
 def behavior_order(request, distribution_id):
     """Change precedence: Move up / Move down, review, Save changes (one push with IfMatch)."""
     snapshot = open_edit(request, distribution_id)
-    data = request.POST if request.method == "POST" else request.GET
+    form = BehaviorOrderForm(request.POST if request.method == "POST" else request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
     current = [b.path_pattern for b in cfg.behaviors(snapshot.config) if not b.is_default]
-    order, moved, error = _moved(data.getlist("order") or current, data)
+    order, moved, error = _moved(data.get("order") or current, data)
+    error = error or ("" if form.is_valid() else first_error(form))
     try:
         after = cfg.reorder(snapshot.config, order)
     except cfg.ConfigError as exc:
         after, error, moved = snapshot.config, exc.message, None
     order = [b.path_pattern for b in cfg.behaviors(after) if not b.is_default]
     change_review = pipeline.review_change(snapshot.config, after)
-    acknowledged = data.getlist("acknowledge")
+    acknowledged = data.get("acknowledge", [])
     status = 400 if error and not request.htmx else 200
     if request.method == "POST" and not error:
         response, error = submit_edit(
@@ -148,28 +150,31 @@ def origin_edit(request, distribution_id):
     """Edit a custom origin (``?origin=ID``): its protocol policy and minimum origin SSL protocol,
     through review and push."""
     # A GET form (Review changes) drops the action's query string: the form repeats the ID in a field.
-    origin_id = (request.POST if request.method == "POST" else request.GET).get("origin") or request.GET.get(
-        "origin", ""
-    )
+    data = (request.POST if request.method == "POST" else request.GET).copy()
+    data.setdefault("origin", request.GET.get("origin", ""))
     snapshot = open_edit(request, distribution_id)
-    origin = cfg.find_origin(snapshot.config, origin_id)
+    origin = cfg.find_origin(snapshot.config, data["origin"])
     if origin is None:
-        raise Http404(f"Distribution {distribution_id} has no origin {origin_id!r}.")
+        raise Http404(f"Distribution {distribution_id} has no origin {data['origin']!r}.")
+    origin_id = origin["Id"]
     if not origin.get("CustomOriginConfig"):
         raise Refused(
             f"Origin {origin_id} is an S3 origin: CloudFront reaches it with the viewer's protocol, "
             "and it has no origin protocol policy to edit."
         )
-    data = request.POST if request.method == "POST" else request.GET
-    policy = data.get("protocol_policy") or cfg.origin_protocol_policy(origin)
-    minimum = data.get("minimum_ssl_protocol") or cfg.minimum_ssl_protocol(origin) or "TLSv1.2"
-    error = ""
-    try:
-        after = cfg.set_origin_protocol(snapshot.config, origin_id, policy, minimum)
-    except cfg.ConfigError as exc:
-        after, error = snapshot.config, exc.message
+    data.setdefault("protocol_policy", cfg.origin_protocol_policy(origin))
+    data.setdefault("minimum_ssl_protocol", cfg.minimum_ssl_protocol(origin) or "TLSv1.2")
+    form = OriginProtocolForm(data)
+    policy, minimum = form["protocol_policy"].value(), form["minimum_ssl_protocol"].value()
+    error = "" if form.is_valid() else first_error(form)
+    after = snapshot.config
+    if not error:
+        try:
+            after = cfg.set_origin_protocol(snapshot.config, origin_id, policy, minimum)
+        except cfg.ConfigError as exc:
+            error = exc.message
     change_review = pipeline.review_change(snapshot.config, after)
-    acknowledged = data.getlist("acknowledge")
+    acknowledged = form.cleaned_data.get("acknowledge", []) if not error else []
     status = 400 if error and not request.htmx else 200
     if request.method == "POST" and not error:
         response, error = _submit_origin(request, distribution_id, snapshot, origin, after, policy, minimum)

@@ -2,6 +2,7 @@ from django import forms
 
 from .cloudfront import config as cfg
 from .cloudfront import invalidation as inv
+from .cloudfront import patterns, rules
 from .cloudfront.config import POLICY_LABELS, VIEWER_PROTOCOL_POLICIES
 
 
@@ -149,3 +150,28 @@ class ActivityFilterForm(forms.Form):
         """An outcome the console does not record filters nothing, as a bookmark from an older version expects."""
         value = self.cleaned_data["outcome"]
         return value if value in self.outcomes else ""
+
+
+class OriginProtocolForm(ReviewedChangeForm):
+    """Origins > Edit: a custom origin's protocol policy and minimum origin SSL protocol."""
+
+    origin = forms.CharField(label="Origin", max_length=rules.MAX_ORIGIN_ID, strip=False)
+    protocol_policy = forms.ChoiceField(
+        label="Protocol",
+        choices=[(p, p) for p in cfg.ORIGIN_PROTOCOL_POLICIES],
+        error_messages={"invalid_choice": "%(value)s is not an origin protocol policy."},
+    )
+    minimum_ssl_protocol = forms.ChoiceField(
+        label="Minimum origin SSL protocol",
+        choices=[(p, p) for p in cfg.ORIGIN_SSL_PROTOCOLS],
+        error_messages={"invalid_choice": "%(value)s is not an origin SSL protocol."},
+    )
+
+
+class BehaviorOrderForm(ReviewedChangeForm):
+    """Change precedence: the order shown, and the move asked for (Move up / down, or Move to a precedence)."""
+
+    order = StringListField(max_length=patterns.MAX_LENGTH)
+    move = forms.CharField(required=False, max_length=patterns.MAX_LENGTH + 10, strip=False)
+    move_pattern = forms.CharField(required=False, max_length=patterns.MAX_LENGTH, strip=False)
+    move_to = forms.CharField(label="Precedence", required=False, max_length=10)

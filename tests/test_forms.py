@@ -56,3 +56,34 @@ def test_a_good_invalidation_still_goes(signed_in, make_distribution):
     site = make_distribution()
     url = reverse("distributions:distribution_invalidations", args=[site.id])
     assert signed_in.post(url, {"paths": "/index.html\n/images/*"}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "field, value, words",
+    [
+        ("protocol_policy", "gopher-only", "gopher-only is not an origin protocol policy"),
+        ("minimum_ssl_protocol", "TLSv9", "TLSv9 is not an origin SSL protocol"),
+    ],
+)
+def test_the_origin_edit_refuses_bad_input_with_one_message(signed_in, make_distribution, field, value, words):
+    from distributions.change_views import origin_edit_url
+
+    site = make_distribution()
+    url = origin_edit_url(site.id, "origin-main")
+    etag = signed_in.get(url).context["snapshot"].etag
+    before = state(site.id)
+    response = signed_in.post(url, {"etag": etag, "origin": "origin-main", "confirm": "on", field: value})
+    assert response.status_code == 400
+    assert words in response.context["error"]
+    assert state(site.id) == before
+
+
+def test_change_precedence_refuses_a_precedence_out_of_range(signed_in, make_distribution):
+    site = make_distribution([("/a/*", "allow-all"), ("/b/*", "allow-all")])
+    url = reverse("distributions:behavior_order", args=[site.id])
+    etag = signed_in.get(url).context["snapshot"].etag
+    before = state(site.id)
+    response = signed_in.post(url, {"etag": etag, "move": "to", "move_pattern": "/a/*", "move_to": "x" * 20})
+    assert response.status_code == 400
+    assert "Precedence: " in response.context["error"]
+    assert state(site.id) == before
