@@ -2,7 +2,7 @@ from django import forms
 
 from .cloudfront import config as cfg
 from .cloudfront import invalidation as inv
-from .cloudfront import patterns, rules
+from .cloudfront import patterns, rules, viewer
 from .cloudfront.config import POLICY_LABELS, VIEWER_PROTOCOL_POLICIES
 
 
@@ -175,3 +175,37 @@ class BehaviorOrderForm(ReviewedChangeForm):
     move = forms.CharField(required=False, max_length=patterns.MAX_LENGTH + 10, strip=False)
     move_pattern = forms.CharField(required=False, max_length=patterns.MAX_LENGTH, strip=False)
     move_to = forms.CharField(label="Precedence", required=False, max_length=10)
+
+
+class RequestTestForm(forms.Form):
+    """Test a request (a GET): the viewer's method, URL and HTTP version."""
+
+    HTTP_VERSIONS = ("HTTP/1.1", "HTTP/2", "HTTP/3", "HTTP/1.0")
+
+    method = forms.ChoiceField(
+        label="Method",
+        choices=[(m, m) for m in viewer.METHODS],
+        error_messages={"invalid_choice": f"Choose one of {', '.join(viewer.METHODS)}."},
+    )
+    # CloudFront refuses a URL over 8,192 bytes (the edge's limit too).
+    url = forms.CharField(label="URL", max_length=8192)
+    http_version = forms.ChoiceField(
+        label="HTTP version",
+        choices=[(v, v) for v in HTTP_VERSIONS],
+        error_messages={"invalid_choice": f"Choose one of {', '.join(HTTP_VERSIONS)}."},
+    )
+
+    def clean_method(self):
+        return self.cleaned_data["method"].upper()
+
+
+class CertificateCreateForm(forms.Form):
+    """Sandbox certificates: a self-signed one for the names typed, or an imported PEM certificate and key."""
+
+    kind = forms.ChoiceField(choices=[("self-signed", "Self-signed"), ("import", "Import")], required=False)
+    # ACM: at most 100 names per certificate (10 by default), each at most 253 characters.
+    domain_names = forms.CharField(label="Domain names", required=False, max_length=100 * 254)
+    certificate_pem = forms.CharField(label="Certificate (PEM)", required=False, max_length=64 * 1024, strip=False)
+    private_key_pem = forms.CharField(label="Private key (PEM)", required=False, max_length=64 * 1024, strip=False)
+    chain_pem = forms.CharField(label="Certificate chain (PEM)", required=False, max_length=256 * 1024, strip=False)
+    next = forms.CharField(required=False, max_length=2000)

@@ -10,7 +10,7 @@ from . import access, pipeline
 from .backends.base import BackendError, get_backend
 from .cloudfront import config as cfg
 from .cloudfront.certificates import certificate_reference
-from .forms import CertificateSettingsForm, first_error
+from .forms import CertificateCreateForm, CertificateSettingsForm, first_error
 from .middleware import Forbidden, Refused
 from .models import Team
 from .views import handles_backend_errors, mirrored, open_edit, submit_edit
@@ -132,22 +132,26 @@ def certificate_create(request):
     """Sandbox: create a self-signed certificate, or import one, for alternate domain names."""
     from .sandbox.certificates import CertificateError, create_self_signed, import_certificate
 
-    back = request.POST.get("next", "")
+    form = CertificateCreateForm(request.POST)
+    valid = form.is_valid()
+    back = form.cleaned_data.get("next", "") if valid else ""
     if not back.startswith("/distributions/"):
         back = reverse("distributions:distribution_list")
     if settings.CONSOLE_BACKEND != "simulator":
         raise Refused("In AWS mode, request or import certificates in ACM (us-east-1).")
     if not (access.is_admin(request.user) or access.OPERATOR in access.roles(request.user)):
         raise Forbidden("Only Operators and Admins can add certificates.")
+    if not valid:
+        messages.error(request, first_error(form))
+        return redirect(back)
+    data = form.cleaned_data
     try:
-        if request.POST.get("kind") == "import":
+        if data["kind"] == "import":
             certificate = import_certificate(
-                request.POST.get("certificate_pem", ""),
-                request.POST.get("private_key_pem", ""),
-                request.POST.get("chain_pem") or None,
+                data["certificate_pem"], data["private_key_pem"], data["chain_pem"] or None
             )
         else:
-            certificate = create_self_signed(request.POST.get("domain_names", "").split())
+            certificate = create_self_signed(data["domain_names"].split())
     except CertificateError as exc:
         messages.error(request, f"{exc.code}: {exc.message}")
     else:

@@ -87,3 +87,25 @@ def test_change_precedence_refuses_a_precedence_out_of_range(signed_in, make_dis
     assert response.status_code == 400
     assert "Precedence: " in response.context["error"]
     assert state(site.id) == before
+
+
+def test_test_a_request_refuses_an_unknown_http_version_and_a_huge_url(signed_in, make_distribution):
+    url = reverse("distributions:request_test")
+    site = make_distribution()
+    bad = signed_in.get(url, {"method": "GET", "url": f"http://{site.domain_name}/", "http_version": "HTTP/9"})
+    assert bad.status_code == 400
+    assert "Choose one of HTTP/1.1" in bad.context["error"]
+    huge = signed_in.get(url, {"url": f"http://{site.domain_name}/" + "a" * 9000})
+    assert huge.status_code == 400
+    assert huge.context["error"].startswith("URL: ")
+
+
+def test_a_certificate_form_over_its_limits_says_so_and_creates_nothing(signed_in):
+    from distributions.sandbox.models import SimulatedCertificate
+
+    before = SimulatedCertificate.objects.count()
+    response = signed_in.post(
+        reverse("distributions:certificate_create"), {"kind": "self-signed", "domain_names": "a" * 30000}, follow=True
+    )
+    assert "Domain names: " in response.content.decode()
+    assert SimulatedCertificate.objects.count() == before

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import access, mirror
 from ..cloudfront import viewer
+from ..forms import RequestTestForm, first_error
 from ..middleware import Forbidden, Refused
 from ..models import Distribution
 from ..views import handles_backend_errors, require_view
@@ -14,31 +15,26 @@ from .edge import EdgeError, trace_request, usage_summary
 from .fixtures import sandbox_configs
 from .reset import ResetError, load_sandbox
 
-HTTP_VERSIONS = ("HTTP/1.1", "HTTP/2", "HTTP/3", "HTTP/1.0")
-
 
 @require_safe
 def request_test(request):
     """Test a request: the edge's decision for METHOD URL and why (patterns tried, the match, the status)."""
-    method = request.GET.get("method", "GET").upper()
-    url = request.GET.get("url", "").strip()[:4000]
-    http_version = request.GET.get("http_version", "HTTP/1.1")
+    data = request.GET.copy()
+    data["method"] = data.get("method", "GET").upper()
+    data.setdefault("http_version", "HTTP/1.1")
+    form = RequestTestForm(data)
+    method, url, http_version = data["method"], data.get("url", "").strip(), data["http_version"]
     result, error = None, ""
-    if url:
-        if method not in viewer.METHODS:
-            error = f"Choose one of {', '.join(viewer.METHODS)}."
-        elif http_version not in HTTP_VERSIONS:
-            error = f"Choose one of {', '.join(HTTP_VERSIONS)}."
-        else:
-            try:
-                result = trace_request(
-                    method,
-                    url,
-                    http_version,
-                    visible=lambda distribution_id: access.can_view(request.user, distribution_id),
-                )
-            except EdgeError as exc:
-                error = str(exc)
+    if url and not form.is_valid():
+        error = first_error(form)
+    elif url:
+        try:
+            result = trace_request(
+                method, url, http_version,
+                visible=lambda distribution_id: access.can_view(request.user, distribution_id),
+            )  # fmt: skip
+        except EdgeError as exc:
+            error = str(exc)
     visible = Distribution.objects.filter(access.visible_filter(request.user)).order_by("id")[:50]
     return render(
         request,
@@ -48,7 +44,7 @@ def request_test(request):
             "url": url,
             "http_version": http_version,
             "methods": viewer.METHODS,
-            "http_versions": HTTP_VERSIONS,
+            "http_versions": RequestTestForm.HTTP_VERSIONS,
             "result": result,
             "error": error,
             "distributions": visible,
