@@ -96,4 +96,3 @@ def described_changes(entry):
 def console_recorded(changes, config=None):
     """``{% console_recorded triples as rows %}``: recorded (path, before, after) triples in the console's words."""
     return console_words.describe_recorded(changes, config)
-
