@@ -4,14 +4,14 @@ import json
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from distributions import publish
 from distributions.cloudfront import config as cfg
 from distributions.fleet import plan as fleet_plan
 from distributions.fleet.models import BulkChange
 from distributions.fleet.posture import fleet_posture
-from distributions.fleet.runner import apply_plan, tally
+from distributions.fleet.runner import apply_entry, apply_plan, tally
 from distributions.models import AuditEntry, AuditOutcome, Team, TeamDistribution
 
 from .factories import ALL_METHODS
@@ -155,3 +155,41 @@ class TestCommands:
         status, out = run("https_posture", "--format", "csv")
         assert out.splitlines()[0].startswith("kind,distribution_id")
         assert len([line for line in out.splitlines() if line.startswith("behavior,")]) == 5
+
+
+class TestResume:
+    @pytest.fixture
+    def stopped(self, fleet):
+        """A plan whose run stopped on its second distribution (as throttling leaves it), the rest pending."""
+        ids = fleet_plan.candidate_ids()
+        bulk = BulkChange.objects.create(
+            username="(command line)", policy="https-only", exclusions=[ACME], confirmed=True, state="stopped",
+            plan=fleet_plan.build_plan(None, ids, "https-only", [ACME]),
+        )  # fmt: skip
+        bulk.results = {
+            ids[0]: apply_entry(bulk, bulk.plan[0], None),
+            ids[1]: {"status": "interrupted", "message": "Throttling: CloudFront is throttling UpdateDistribution"},
+        }
+        bulk.save()
+        return bulk, ids
+
+    def test_the_command_resumes_a_stopped_plan_with_only_the_distributions_left(self, stopped):
+        bulk, ids = stopped
+        status, out = run("require_https", "--resume", str(bulk.pk))
+        assert status == 0, out
+        assert f"Resuming {bulk.reference} (2 distributions)" in out
+        assert [line.split(":")[0] for line in out.splitlines() if " PUSHED " in line] == ids[1:]
+        bulk.refresh_from_db()
+        assert bulk.state == "done" and tally(bulk) == (3, 0)
+        assert AuditEntry.objects.filter(action="bulk-require-https").count() == 3
+
+    def test_resume_refuses_another_author_and_an_unknown_plan(self, stopped, django_user_model):
+        bulk, _ = stopped
+        django_user_model.objects.create_user("mallory", password="x", is_superuser=True)
+        with pytest.raises(CommandError, match="only they may resume it") as caught:
+            run("require_https", "--resume", str(bulk.pk), "--user", "mallory")
+        assert caught.value.returncode == 2
+        with pytest.raises(CommandError, match="No bulk change has the ID 999999"):
+            run("require_https", "--resume", "999999")
+        bulk.refresh_from_db()
+        assert bulk.state == "stopped"

@@ -96,3 +96,20 @@ class TestPlan:
         bob = django_user_model.objects.create_user("bob", password="x")
         client.force_login(bob)
         assert client.get(reverse("fleet:plan_detail", kwargs={"pk": bulk.pk})).status_code == 404
+
+    def test_a_stopped_plan_offers_resume_and_resume_applies_the_rest(self, signed_in, fleet):
+        signed_in.post(reverse("fleet:plan_create"), {"scope": "all"})
+        bulk = BulkChange.objects.get()
+        second = bulk.plan[1]["id"]
+        message = "Throttling: CloudFront is throttling UpdateDistribution. Stopped here, nothing changed."
+        bulk.results = {second: {"status": "interrupted", "message": message}}
+        bulk.state, bulk.confirmed = "stopped", True
+        bulk.save()
+        html = signed_in.get(reverse("fleet:plan_detail", kwargs={"pk": bulk.pk})).content.decode()
+        assert "Stopped: resume to go on" in html
+        assert message in html
+        assert "Resume (3 distributions)" in html
+        signed_in.post(reverse("fleet:plan_apply", kwargs={"pk": bulk.pk}), {"confirm": "on"})
+        bulk.refresh_from_db()
+        assert bulk.state == "done"
+        assert {i: r["status"] for i, r in bulk.results.items()} == {e["id"]: "pushed" for e in bulk.plan}

@@ -106,7 +106,8 @@ def _own_plan(request, pk):
 def plan_detail(request, pk):
     """The plan, per distribution the same review as a single edit, and each result once applied."""
     bulk = _own_plan(request, pk)
-    context = {"bulk": bulk, "pending": len(bulk.pending), "error": request.GET.get("error", "")}
+    pending = [e["id"] for e in bulk.pending]
+    context = {"bulk": bulk, "pending": len(pending), "pending_ids": pending, "error": request.GET.get("error", "")}
     template = "fleet/plan.html#results" if request.htmx else "fleet/plan.html"
     return render(request, template, context)
 
@@ -126,7 +127,8 @@ def plan_apply(request, pk):
     bulk = _own_plan(request, pk)
     if bulk.author_id != request.user.pk:
         raise Http404("No such plan.")
-    acknowledged = request.POST.getlist("acknowledge")
+    # A resumed plan keeps what was acknowledged before; the boxes show only for pending distributions.
+    acknowledged = list(dict.fromkeys(bulk.acknowledged + request.POST.getlist("acknowledge")))
     if request.POST.get("confirm") != "on":
         return redirect(f"{bulk_url(bulk)}?error=confirm")
     if _unacknowledged(bulk, acknowledged):
