@@ -13,6 +13,7 @@ from distributions.fleet.models import BulkChange
 from distributions.fleet.posture import fleet_posture
 from distributions.fleet.runner import apply_entry, apply_plan, tally
 from distributions.models import AuditEntry, AuditOutcome, Team, TeamDistribution
+from distributions.sandbox import certificates
 
 from .factories import ALL_METHODS
 
@@ -65,6 +66,73 @@ class TestPosture:
         posture = fleet_posture(team="web")
         assert http_behaviors(posture) == {(fleet["api"].id, "/api/*")}
         assert posture.by_team == {"web": {"allows_http": 1, "findings": 0}}
+
+
+ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0c7e2d1a-4b5f-4e8a-9d3c-6a1b2c3d4e5f"
+OTHER_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/9f8e7d6c-5b4a-4392-8170-6a5b4c3d2e1f"
+
+
+class TestAliasCoverage:
+    """alias-not-covered, as check_distribution reports it: the certificate the backend holds, by its names."""
+
+    @pytest.mark.parametrize(
+        "certificate_names, aliases, uncovered",
+        [
+            (["www.example.org"], ["www.example.org", "shop.example.org"], ["shop.example.org"]),
+            (["*.example.org"], ["www.example.org", "shop.example.org"], []),
+            (["*.example.org"], ["example.org", "a.b.example.org"], ["example.org", "a.b.example.org"]),
+            (["WWW.Example.org"], ["www.example.org"], []),
+            (None, ["www.example.org"], []),  # a certificate the backend does not hold: not checked
+        ],
+    )
+    def test_the_posture_reports_each_alias_the_certificate_does_not_cover(
+        self, make_distribution, certificate_names, aliases, uncovered
+    ):
+        row = make_distribution(
+            default_policy="https-only", aliases=aliases,
+            ViewerCertificate={"ACMCertificateArn": ARN, "SSLSupportMethod": "sni-only",
+                               "MinimumProtocolVersion": "TLSv1.2_2021"},
+        )  # fmt: skip
+        if certificate_names:
+            certificates.ensure_sandbox_certificate(ARN, certificate_names)
+        findings = [f for f in fleet_posture().findings if f.code == "alias-not-covered"]
+        assert [(f.distribution_id, f.alias, f.severity) for f in findings] == [(row.id, a, "error") for a in uncovered]
+
+    def test_it_agrees_with_check_distribution(self, make_distribution):
+        row = make_distribution(
+            default_policy="https-only", aliases=["www.example.org", "shop.example.org"],
+            ViewerCertificate={"ACMCertificateArn": ARN, "SSLSupportMethod": "sni-only"},
+        )  # fmt: skip
+        certificates.ensure_sandbox_certificate(ARN, ["www.example.org"])
+        status, out = run("check_distribution", row.id, "--format", "json")
+        checked = [(r["code"], r["alias"], r["message"]) for r in json.loads(out) if r["code"] == "alias-not-covered"]
+        status, out = run("https_posture", "--format", "json")
+        posture = [(f["code"], f["alias"], f["message"]) for f in json.loads(out)["findings"]]
+        assert checked and [f for f in posture if f[0] == "alias-not-covered"] == checked
+        status, out = run("https_posture", "--format", "csv")
+        assert [line for line in out.splitlines() if ",alias-not-covered," in line][0].endswith(",shop.example.org")
+
+    def test_certificates_are_read_once_for_the_fleet_not_per_distribution(self, make_distribution, simulator):
+        # Created before the sandbox held the certificates: CloudFront refuses an uncovered alias when it can.
+        for n in range(6):
+            arn = ARN if n % 2 else OTHER_ARN
+            make_distribution(
+                default_policy="https-only", aliases=[f"site{n}.example.org"],
+                ViewerCertificate={"ACMCertificateArn": arn, "SSLSupportMethod": "sni-only"},
+            )  # fmt: skip
+        certificates.ensure_sandbox_certificate(ARN, ["*.example.org"])
+        certificates.ensure_sandbox_certificate(OTHER_ARN, ["www.example.net"])
+        calls = []
+        simulator.certificates = lambda real=simulator.certificates: calls.append("list") or real()
+        simulator.certificate_names = lambda ref, real=simulator.certificate_names: calls.append(ref) or real(ref)
+        findings = [f for f in fleet_posture(backend=simulator).findings if f.code == "alias-not-covered"]
+        assert len(findings) == 3  # the three on the .net certificate
+        # One listing, and one full read of the only certificate with an alias the listing does not cover.
+        assert calls == ["list", OTHER_ARN]
+
+    def test_a_fleet_on_the_default_certificate_asks_the_backend_nothing(self, fleet, simulator):
+        simulator.certificates = simulator.certificate_names = None  # any call would fail
+        assert fleet_posture(backend=simulator).behaviors
 
 
 class TestPlanAndApply:

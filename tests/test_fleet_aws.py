@@ -186,3 +186,23 @@ class TestRunAgainstAwsWithStubber:
         assert bulk.state == BulkChangeState.DONE
         assert "InvalidArgument" in bulk.results[b]["message"]
         assert bulk.pending == []
+
+
+def test_the_posture_reads_acm_once_for_alias_coverage(moto_backend):  # noqa: F811
+    acm = moto_backend._boto_session().client("acm", region_name="us-east-1")
+    arn = acm.request_certificate(DomainName="www.example.org", SubjectAlternativeNames=["www.example.org"])[
+        "CertificateArn"
+    ]
+    certificate = {"ACMCertificateArn": arn, "SSLSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021"}
+    covered = create(moto_backend, aliases=["www.example.org"], ViewerCertificate=certificate)
+    uncovered = create(moto_backend, aliases=["shop.example.org"], ViewerCertificate=certificate)
+    mirror.sync_all(moto_backend)
+    # moto answers CloudFrontDefaultCertificate true whatever was sent; AWS says false with an ACM certificate.
+    Distribution.objects.update(certificate={**certificate, "CloudFrontDefaultCertificate": False})
+    moto_backend.calls = 0
+    findings = [f for f in fleet_posture(backend=moto_backend).findings if f.code == "alias-not-covered"]
+    assert [(f.distribution_id, f.alias) for f in findings] == [(uncovered, "shop.example.org")]
+    assert covered != uncovered
+    # ListCertificates, ListServerCertificates, and DescribeCertificate for the one certificate with an alias
+    # the listing does not cover; no call per distribution.
+    assert moto_backend.calls == 3

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from distributions.fleet.models import BulkChange
 from distributions.models import AuditEntry, Team
+from distributions.sandbox import certificates
 
 from .factories import ALL_METHODS
 
@@ -49,6 +50,18 @@ class TestPosturePage:
     def test_it_filters_by_finding(self, signed_in, fleet):
         html = signed_in.get(reverse("fleet:posture") + "?code=weak-origin-tls").content.decode()
         assert "No behavior lets viewers use HTTP." in html
+
+    def test_it_lists_aliases_the_certificate_does_not_cover(self, signed_in, make_distribution):
+        arn = "arn:aws:acm:us-east-1:123456789012:certificate/0c7e2d1a-4b5f-4e8a-9d3c-6a1b2c3d4e5f"
+        row = make_distribution(
+            default_policy="https-only", aliases=["shop.example.org"],
+            ViewerCertificate={"ACMCertificateArn": arn, "SSLSupportMethod": "sni-only"},
+        )  # fmt: skip
+        certificates.ensure_sandbox_certificate(arn, ["www.example.org"])
+        response = signed_in.get(reverse("fleet:posture"), {"code": "alias-not-covered"})
+        findings = response.context["findings"]
+        assert [(f.distribution_id, f.alias) for f in findings] == [(row.id, "shop.example.org")]
+        assert "<td>shop.example.org</td>" in response.content.decode()
 
     def test_its_query_count_does_not_grow_with_the_fleet(self, signed_in, make_distribution):
         for _ in range(5):
