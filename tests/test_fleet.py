@@ -4,18 +4,20 @@ import json
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from distributions import publish
 from distributions.cloudfront import config as cfg
 from distributions.fleet import plan as fleet_plan
+from distributions.fleet.management.commands.require_https import Command
 from distributions.fleet.models import BulkChange
 from distributions.fleet.posture import fleet_posture
 from distributions.fleet.runner import apply_entry, apply_plan, tally
-from distributions.models import AuditEntry, AuditOutcome, Team, TeamDistribution
+from distributions.models import ApprovalRule, AuditEntry, AuditOutcome, ChangeRequest, Team, TeamDistribution
 from distributions.sandbox import certificates
 
-from .factories import ALL_METHODS
+from .factories import ALL_METHODS, UserFactory
 
 ACME = "/.well-known/acme-challenge/*"
 
@@ -261,3 +263,45 @@ class TestResume:
             run("require_https", "--resume", "999999")
         bulk.refresh_from_db()
         assert bulk.state == "stopped"
+
+
+class TestCommandRuns:
+    def test_a_distribution_edited_elsewhere_during_the_command_is_reported_and_the_exit_is_1(
+        self, fleet, simulator, monkeypatch
+    ):
+        ids = fleet_plan.candidate_ids()
+        last = ids[-1]
+        write_result = Command.write_result
+
+        def edit_elsewhere_after_the_first(self, entry, result):
+            write_result(self, entry, result)
+            if entry["id"] == ids[0]:
+                snapshot = publish.begin_edit(last, simulator)
+                edited = {**snapshot.config, "Comment": "edited elsewhere"}
+                publish.push_config(last, snapshot.config, snapshot.etag, edited, action="other", summary="other")
+
+        monkeypatch.setattr(Command, "write_result", edit_elsewhere_after_the_first)
+        status, out = run("require_https", "--all")
+        assert status == 1, out
+        assert f"{last}: CONFLICT Distribution {last} changed since" in out
+        assert out.count(": PUSHED ") == 2
+        config, _ = simulator.get_distribution_config(last)
+        assert config["Comment"] == "edited elsewhere"
+        assert "allow-all" in {b.viewer_protocol_policy for b in cfg.behaviors(config)}
+
+    def test_an_operator_who_needs_approval_files_one_change_request_per_distribution(self, fleet, simulator):
+        team = Team.objects.create(name="web")
+        for key in ("acme", "api"):
+            TeamDistribution.objects.create(team=team, distribution_id=fleet[key].id)
+        olga = UserFactory(username="olga")
+        olga.groups.set(Group.objects.filter(name="Operator"))
+        team.members.add(olga)
+        ApprovalRule.objects.create(distribution_id=ApprovalRule.FLEET, required=True)
+        before = {k: simulator.get_distribution_config(fleet[k].id) for k in ("acme", "api")}
+        status, out = run("require_https", "--team", "web", "--user", "olga")
+        assert status == 0, out
+        assert out.count(": SUBMITTED Change request #") == 2
+        requests = ChangeRequest.objects.order_by("distribution_id")
+        assert sorted(r.distribution_id for r in requests) == sorted([fleet["acme"].id, fleet["api"].id])
+        assert all(r.author == olga and r.state == "submitted" for r in requests)
+        assert {k: simulator.get_distribution_config(fleet[k].id) for k in ("acme", "api")} == before
