@@ -87,6 +87,9 @@ class TestPlan:
         assert bulk.state == "done"
         assert {r["status"] for r in bulk.results.values()} == {"pushed"}
         assert AuditEntry.objects.filter(action="bulk-require-https").count() == 3
+        audit = signed_in.get(reverse("fleet:plan_detail", kwargs={"pk": bulk.pk})).context["audit"]
+        assert sorted(e.distribution_id for e in audit) == sorted(e["id"] for e in bulk.plan)
+        assert {e.outcome for e in audit} == {"pushed"}
 
     def test_selected_behaviors_only(self, signed_in, fleet):
         api = fleet[1].id

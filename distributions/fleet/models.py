@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from distributions.models import AuditEntry
+
 # A distribution's result when the run stopped on it: tried again on resume.
 INTERRUPTED = "interrupted"
 
@@ -45,6 +47,10 @@ class BulkChange(models.Model):
     def reference(self):
         """How the audit trail names this bulk change (every entry's summary starts with it)."""
         return f"Bulk change {self.pk}"
+
+    def audit_entries(self):
+        """The audit trail's entries of this bulk change (every summary starts with its reference), oldest first."""
+        return AuditEntry.objects.filter(summary__startswith=f"{self.reference}: ").order_by("at", "id")
 
     @property
     def pending(self):

@@ -108,6 +108,8 @@ def plan_detail(request, pk):
     bulk = _own_plan(request, pk)
     pending = [e["id"] for e in bulk.pending]
     context = {"bulk": bulk, "pending": len(pending), "pending_ids": pending, "error": request.GET.get("error", "")}
+    if not request.htmx:
+        context["audit"] = bulk.audit_entries().only("at", "username", "distribution_id", "outcome", "summary")
     template = "fleet/plan.html#results" if request.htmx else "fleet/plan.html"
     return render(request, template, context)
 
