@@ -1,7 +1,11 @@
 """Issue 17 in the browser's terms: the HTTPS posture page, the plan page and Apply."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -129,3 +133,28 @@ class TestPlan:
         bulk.refresh_from_db()
         assert bulk.state == "done"
         assert {i: r["status"] for i, r in bulk.results.items()} == {e["id"]: "pushed" for e in bulk.plan}
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+def test_with_a_worker_apply_queues_the_run_and_db_worker_applies_it(signed_in, fleet, simulator):
+    signed_in.post(reverse("fleet:plan_create"), {"scope": "all"})
+    bulk = BulkChange.objects.get()
+    etags = {e["id"]: e["etag"] for e in bulk.plan}
+    response = signed_in.post(reverse("fleet:plan_apply", kwargs={"pk": bulk.pk}), {"confirm": "on"})
+    assert response.status_code == 302
+    bulk.refresh_from_db()
+    assert (bulk.state, bulk.results) == ("applying", {})
+    fragment = signed_in.get(reverse("fleet:plan_detail", kwargs={"pk": bulk.pk}), headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 2s"' in fragment.content.decode()  # the page polls while it runs
+    assert {i: simulator.get_distribution_config(i)[1] for i in etags} == etags
+    call_command("db_worker", "--batch", stdout=StringIO(), stderr=StringIO())
+    bulk.refresh_from_db()
+    assert bulk.state == "done"
+    assert {r["status"] for r in bulk.results.values()} == {"pushed"}
+    assert (
+        'hx-trigger="every 2s"'
+        not in signed_in.get(
+            reverse("fleet:plan_detail", kwargs={"pk": bulk.pk}), headers={"HX-Request": "true"}
+        ).content.decode()
+    )
