@@ -9,6 +9,8 @@ config and ETag the plan was reviewed on.
 import copy
 
 import pytest
+from botocore.awsrequest import AWSResponse
+from moto.core.botocore_stubber import MockRawResponse
 
 from distributions import mirror
 from distributions.fleet.models import BulkChange, BulkChangeState
@@ -206,3 +208,34 @@ def test_the_posture_reads_acm_once_for_alias_coverage(moto_backend):  # noqa: F
     # ListCertificates, ListServerCertificates, and DescribeCertificate for the one certificate with an alias
     # the listing does not cover; no call per distribution.
     assert moto_backend.calls == 3
+
+
+THROTTLED = (
+    b'<?xml version="1.0"?><ErrorResponse xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">'
+    b"<Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>"
+    b"<RequestId>throttled-request</RequestId></ErrorResponse>"
+)
+
+
+def test_a_throttle_botocore_retries_is_invisible_to_the_run(moto_backend):  # noqa: F811
+    """botocore's standard retry mode takes the first throttle: the run goes on, one update per distribution."""
+    ids = [create(moto_backend, [("/api/*", "allow-all", ALL_METHODS)], comment=f"site {n}") for n in range(3)]
+    mirror.sync_all(moto_backend)
+    plan = build_plan(None, sorted(ids), "https-only", [ACME], backend=moto_backend)
+    bulk = BulkChange.objects.create(username="(command line)", policy="https-only", plan=plan, confirmed=True)
+    sends = []
+
+    def throttle_the_second_update_once(request, **_):
+        sends.append(request.url)
+        if len(sends) == 2:  # moto answers every other request
+            return AWSResponse(request.url, 400, {}, MockRawResponse(THROTTLED))
+        return None
+
+    events = moto_backend.client.meta.events
+    events.register_first("before-send.cloudfront.UpdateDistribution", throttle_the_second_update_once)
+    moto_backend.calls = 0
+    apply_plan(bulk, None, backend=moto_backend)
+    assert {i: r["status"] for i, r in bulk.results.items()} == dict.fromkeys(ids, "pushed")
+    assert bulk.state == BulkChangeState.DONE
+    assert (moto_backend.calls, len(sends)) == (3, 4)  # three updates, one of them sent twice by botocore
+    assert [outcomes(i) for i in sorted(ids)] == [[AuditOutcome.PUSHED]] * 3
