@@ -102,6 +102,13 @@ class TestPlan:
         assert [(e["id"], e["patterns"]) for e in plan] == [(api, ["/api/*"])]
         assert plan[0]["writes"]
 
+    def test_all_within_the_distribution_filter_plans_that_distribution_only(self, signed_in, fleet):
+        api = fleet[1].id
+        page = signed_in.get(reverse("fleet:posture"), {"q": api}).content.decode()
+        assert f"Require HTTPS on all that allow HTTP (ID contains “{api}”)" in page
+        signed_in.post(reverse("fleet:plan_create"), {"scope": "all", "q": api})
+        assert [(e["id"], e["patterns"]) for e in BulkChange.objects.get().plan] == [(api, ["/api/*"])]
+
     def test_the_results_fragment_for_htmx(self, signed_in, fleet):
         signed_in.post(reverse("fleet:plan_create"), {"scope": "all"})
         bulk = BulkChange.objects.get()

@@ -87,7 +87,11 @@ def plan_create(request):
         chosen = _chosen(request.POST.getlist("behavior"))
         ids = list(chosen)
     else:
+        # "All that allow HTTP" within the page's filters: the team, and the Distribution ID filter
+        # (one distribution's behaviors, all at once, when it names one).
         ids = candidate_ids(request.user, request.POST.get("team") or None)
+        query = request.POST.get("q", "").strip().lower()
+        ids = [i for i in ids if query in i.lower()]
     plan = build_plan(request.user, ids, policy, exclusions, chosen)
     bulk = BulkChange.objects.create(
         author=request.user, username=request.user.get_username(), policy=policy, exclusions=exclusions, plan=plan
