@@ -128,7 +128,7 @@ class TestPlan:
         signed_in.post(reverse("fleet:plan_create"), {"scope": "all"})
         bulk = BulkChange.objects.get()
         second = bulk.plan[1]["id"]
-        message = "Throttling: CloudFront is throttling UpdateDistribution. Stopped here, nothing changed."
+        message = "Throttling: CloudFront is throttling UpdateDistribution. Stopped here."
         bulk.results = {second: {"status": "interrupted", "message": message}}
         bulk.state, bulk.confirmed = "stopped", True
         bulk.save()

@@ -67,15 +67,15 @@ def _result(entry, outcome, after):
         # version now current is this plan's own change, not someone else's edit.
         return {
             "status": pipeline.PUSHED,
-            "message": f"Already applied: ETag {conflict.current_etag} holds this plan's change "
-            "(an earlier attempt went through before its answer was lost).",
+            "message": f"Already applied: ETag {conflict.current_etag} holds exactly this plan's change "
+            "(an earlier attempt went through before its answer was lost, or the same edit was made elsewhere).",
         }
     error = outcome.backend_error
     if outcome.status == pipeline.FAILED and error is not None and error.status >= 500:
         return {
             "status": INTERRUPTED,
-            "message": f"{error.code}: {error.message} Stopped here, nothing changed; "
-            "Resume tries this distribution again, then the rest.",
+            "message": f"{error.code}: {error.message} Stopped here; Resume tries this distribution again "
+            "with the reviewed ETag (nothing is overwritten), then the rest.",
         }
     return {"status": outcome.status, "message": _message(outcome)}
 

@@ -102,7 +102,7 @@ class Command(BaseCommand):
             raise fail(f"{bulk.reference} was planned by {who}; only they may resume it.", returncode=2)
         # Also after a crash left it "being applied": two runs cannot both push one distribution,
         # the second's IfMatch is stale and it finds the change already applied.
-        self.write_plan([e for e in bulk.plan if e in bulk.pending], bulk.policy, bulk.exclusions)
+        self.write_plan(bulk.pending, bulk.policy, bulk.exclusions)
         if dry_run:
             raise SystemExit(0)
         if not bulk.confirmed:  # planned on the page, never applied: running this command is the confirmation
