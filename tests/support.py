@@ -2,6 +2,11 @@
 
 import socket
 
+import boto3
+from botocore.stub import Stubber
+
+from distributions.backends.aws import AwsBackend
+
 from .factories import distribution_config
 
 # The step-7 checklist of the Behaviors edit, all ticked.
@@ -18,3 +23,18 @@ def free_port(host="127.0.0.1"):
 def create_on_backend(backend, *args, **kwargs):
     """Create a distribution on ``backend`` from distribution_config() arguments; its Id."""
     return backend.create_distribution(distribution_config(*args, **kwargs))["Distribution"]["Id"]
+
+
+def stubbed():
+    client = boto3.client("cloudfront", region_name="us-east-1")
+    return AwsBackend(client=client), Stubber(client)
+
+
+def client_error(stub, method, code, status, message="", expected_params=None):
+    stub.add_client_error(
+        method,
+        service_error_code=code,
+        service_message=message or code,
+        http_status_code=status,
+        expected_params=expected_params,
+    )

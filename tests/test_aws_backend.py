@@ -4,7 +4,7 @@ import copy
 
 import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 from django.urls import reverse
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
@@ -16,25 +16,10 @@ from distributions.models import Distribution
 from distributions.review import finding_id
 
 from .factories import distribution_config
+from .support import client_error, free_port, stubbed
 from .support import create_on_backend as create
-from .support import free_port
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("aws_environment")]
-
-
-def stubbed():
-    client = boto3.client("cloudfront", region_name="us-east-1")
-    return AwsBackend(client=client), Stubber(client)
-
-
-def client_error(stub, method, code, status, message="", expected_params=None):
-    stub.add_client_error(
-        method,
-        service_error_code=code,
-        service_message=message or code,
-        http_status_code=status,
-        expected_params=expected_params,
-    )
 
 
 class TestWithMoto:

@@ -3,10 +3,16 @@
 from django.conf import settings
 from django.db import models
 
+from distributions.models import AuditEntry
+
+# A distribution's result when the run stopped on it: tried again on resume.
+INTERRUPTED = "interrupted"
+
 
 class BulkChangeState(models.TextChoices):
     PLANNED = "planned", "Planned"
     APPLYING = "applying", "Being applied"
+    STOPPED = "stopped", "Stopped: resume to go on"
     DONE = "done", "Done"
 
 
@@ -15,7 +21,9 @@ class BulkChange(models.Model):
 
     ``plan`` is the JSON the plan page and ``require_https --dry-run`` show;
     ``results`` maps a distribution ID to ``{"status", "message"}`` as each
-    update is attempted, so an interrupted run resumes where it stopped.
+    update is attempted, so an interrupted run resumes where it stopped. An
+    ``interrupted`` result (CloudFront throttling or failing after botocore's
+    retries) is not final: that distribution is tried again on resume.
     """
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -40,7 +48,17 @@ class BulkChange(models.Model):
         """How the audit trail names this bulk change (every entry's summary starts with it)."""
         return f"Bulk change {self.pk}"
 
+    def audit_entries(self):
+        """The audit trail's entries of this bulk change (every summary starts with its reference), oldest first."""
+        return AuditEntry.objects.filter(summary__startswith=f"{self.reference}: ").order_by("at", "id")
+
     @property
     def pending(self):
-        """Plan entries with something to change and no final result yet."""
-        return [e for e in self.plan if e["patterns"] and not e.get("error") and e["id"] not in self.results]
+        """Plan entries with something to change and no final result yet (none, or ``interrupted``)."""
+        return [
+            e
+            for e in self.plan
+            if e["patterns"]
+            and not e.get("error")
+            and self.results.get(e["id"], {}).get("status") in (None, INTERRUPTED)
+        ]

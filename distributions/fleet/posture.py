@@ -1,9 +1,13 @@
 """The fleet's HTTPS posture, read from the mirror: where viewers can still use plain HTTP.
 
-Three queries whatever the fleet's size (distributions, their origins and
-behaviors, their teams), plus the user's roles; no backend call. The mirror
+Five queries whatever the fleet's size (distributions, their origins and
+behaviors, their teams, the sync times), plus the user's roles. The mirror
 rows are turned back into the small part of a DistributionConfig the checklist
-reads, so the findings are the checklist's own (``checklist.check``).
+reads, so the findings are the checklist's own (``checklist.check``). Only
+``alias-not-covered`` needs the backend: the names of the custom certificates
+that distributions with aliases use, one listing for the whole fleet
+(``coverage.certificate_names``); a fleet on the default certificate makes no
+backend call.
 """
 
 from collections import Counter, defaultdict
@@ -14,13 +18,18 @@ from django.db.models import Max, Min, Q
 
 from distributions import access
 from distributions.cloudfront import patterns, shadowing
+from distributions.cloudfront.certificates import certificate_reference
 from distributions.cloudfront.checklist import check
 from distributions.models import CacheBehavior, Distribution, Origin, TeamDistribution
+
+from .coverage import certificate_names
 
 ACME_CHALLENGE = "/.well-known/acme-challenge/*"
 WRITE_METHODS = ("DELETE", "PATCH", "POST", "PUT")
 # The checklist's findings about HTTPS (the posture's "other findings"); allows-http is listed as behaviors.
-HTTPS_CODES = ("http-to-origin", "weak-origin-tls", "weak-viewer-tls", "default-certificate-with-aliases")
+HTTPS_CODES = (
+    "http-to-origin", "weak-origin-tls", "weak-viewer-tls", "default-certificate-with-aliases", "alias-not-covered",
+)  # fmt: skip
 NO_TEAM = "(no team)"
 
 
@@ -82,6 +91,7 @@ class FleetFinding:
     path_pattern: str | None
     origin_id: str | None
     message: str
+    alias: str | None = None  # the alternate domain name, for alias-not-covered
 
     def as_dict(self):
         """JSON-ready, for --format json and the page's download."""
@@ -196,10 +206,13 @@ def _rows(distributions):
     return rows, origins, behaviors, teams
 
 
-def _distribution_posture(row, origins, behaviors, teams, exclusions):
-    """The HTTP behaviors and other HTTPS findings of one distribution (no query)."""
+def _distribution_posture(row, origins, behaviors, teams, exclusions, names):
+    """The HTTP behaviors and other HTTPS findings of one distribution (no query).
+
+    ``names`` maps a custom certificate's reference to the names it covers (None: unknown, not checked).
+    """
     config = mirror_config(row, origins, behaviors)
-    findings = check(config)
+    findings = check(config, names.get(certificate_reference(config)))
     unused = {f.path_pattern for f in findings if f.code in ("shadowed-behavior", "duplicate-path-pattern")}
     by_id = {o["origin_id"]: o for o in origins}
     http = []
@@ -227,18 +240,19 @@ def _distribution_posture(row, origins, behaviors, teams, exclusions):
             )  # fmt: skip
         )
     other = [
-        FleetFinding(row["id"], teams, f.code, f.severity, f.path_pattern, f.origin_id, f.message)
+        FleetFinding(row["id"], teams, f.code, f.severity, f.path_pattern, f.origin_id, f.message, f.alias)
         for f in findings
         if f.code in HTTPS_CODES
     ]
     return http, other
 
 
-def fleet_posture(user=None, team=None, exclusions=None):
+def fleet_posture(user=None, team=None, exclusions=None, backend=None):
     """Every behavior of the distributions ``user`` may see that allows HTTP, and the other HTTPS findings.
 
     ``user`` None is the shell's operator (every distribution). ``team`` limits it
-    to one team's distributions. Reads only the mirror, in constant queries.
+    to one team's distributions. Reads the mirror, in constant queries; asks
+    ``backend`` only for the names of the custom certificates behind aliases.
     """
     exclusions = default_exclusions() if exclusions is None else list(exclusions)
     distributions = visible_distributions(user, team)
@@ -247,9 +261,10 @@ def fleet_posture(user=None, team=None, exclusions=None):
     if rows:
         span = distributions.aggregate(oldest=Min("synced_at"), newest=Max("synced_at"))
         posture.synced_from, posture.synced_to = span["oldest"], span["newest"]
+    names = certificate_names(rows, backend)
     for row in rows:
         owners = teams.get(row["id"]) or [NO_TEAM]
-        http, other = _distribution_posture(row, origins[row["id"]], behaviors[row["id"]], owners, exclusions)
+        http, other = _distribution_posture(row, origins[row["id"]], behaviors[row["id"]], owners, exclusions, names)
         posture.behaviors += http
         posture.findings += other
     return posture
@@ -257,7 +272,7 @@ def fleet_posture(user=None, team=None, exclusions=None):
 
 CSV_HEADER = (
     "kind", "distribution_id", "teams", "code", "severity", "path_pattern", "allowed_methods",
-    "origin_id", "origin_domain", "origin_protocol", "note",
+    "origin_id", "origin_domain", "origin_protocol", "note", "alias",
 )  # fmt: skip
 
 
@@ -279,10 +294,10 @@ def csv_rows(posture):
     for b in posture.behaviors:
         yield (
             "behavior", b.distribution_id, " ".join(b.teams), "allows-http", "warning", b.path_pattern,
-            " ".join(b.allowed_methods), b.origin_id, b.origin_domain, b.origin_protocol, behavior_note(b),
+            " ".join(b.allowed_methods), b.origin_id, b.origin_domain, b.origin_protocol, behavior_note(b), "",
         )  # fmt: skip
     for f in posture.findings:
         yield (
             "finding", f.distribution_id, " ".join(f.teams), f.code, f.severity, f.path_pattern or "", "",
-            f.origin_id or "", "", "", f.message,
+            f.origin_id or "", "", "", f.message, f.alias or "",
         )  # fmt: skip

@@ -3,6 +3,13 @@
 Each result is stored on the ``BulkChange`` as soon as it is known, so the plan
 page shows live progress and a run that stopped (a worker restart, a crash)
 resumes with the distributions that have no result yet; nothing is pushed twice.
+
+An error about one distribution (a stale ETag, CloudFront refusing its config)
+is that distribution's result and the run goes on. An error about the service
+(throttling or a 5xx still there after botocore's standard retries, no
+connection, no credentials) would meet every distribution that follows, so the
+run stops there: that distribution is ``interrupted`` and, with the rest, is
+tried again on resume with the same reviewed ETags.
 """
 
 from django.contrib.auth import get_user_model
@@ -11,7 +18,7 @@ from django_tasks import task
 from distributions import access, pipeline, publish
 from distributions.cloudfront import config as cfg
 
-from .models import BulkChange, BulkChangeState
+from .models import INTERRUPTED, BulkChange, BulkChangeState
 from .plan import ACTION, CHECKLIST, DONE_STATUSES, SKIPPED
 
 COMMAND_LINE = "(command line)"
@@ -49,7 +56,33 @@ def apply_entry(bulk, entry, user, backend=None):
         acknowledged=[a.removeprefix(prefix) for a in bulk.acknowledged if a.startswith(prefix)],
         backend=backend,
     )  # fmt: skip
+    return _result(entry, outcome, after)
+
+
+def _result(entry, outcome, after):
+    """The stored result of one attempt; ``interrupted`` when the service, not this distribution, failed."""
+    conflict = outcome.conflict
+    if outcome.status == pipeline.CONFLICT and _holds(entry["id"], conflict.current_etag, after):
+        # A 5xx or a lost connection can come after CloudFront applied the update: the
+        # version now current is this plan's own change, not someone else's edit.
+        return {
+            "status": pipeline.PUSHED,
+            "message": f"Already applied: ETag {conflict.current_etag} holds exactly this plan's change "
+            "(an earlier attempt went through before its answer was lost, or the same edit was made elsewhere).",
+        }
+    error = outcome.backend_error
+    if outcome.status == pipeline.FAILED and error is not None and error.status >= 500:
+        return {
+            "status": INTERRUPTED,
+            "message": f"{error.code}: {error.message} Stopped here; Resume tries this distribution again "
+            "with the reviewed ETag (nothing is overwritten), then the rest.",
+        }
     return {"status": outcome.status, "message": _message(outcome)}
+
+
+def _holds(distribution_id, etag, config):
+    current = publish.snapshot_for(distribution_id, etag)
+    return current is not None and current.config == config
 
 
 def apply_plan(bulk, user, backend=None, progress=None):
@@ -57,15 +90,19 @@ def apply_plan(bulk, user, backend=None, progress=None):
 
     ``user`` None is the shell's operator (every right, no approval). ``progress``
     is called with (entry, result) after each distribution, for the command line.
+    The run stops at an ``interrupted`` result (state ``stopped``); resume applies the rest.
     """
     BulkChange.objects.filter(pk=bulk.pk).update(state=BulkChangeState.APPLYING)
+    bulk.state = BulkChangeState.DONE
     for entry in bulk.pending:
         result = apply_entry(bulk, entry, user, backend)
         bulk.results[entry["id"]] = result
         BulkChange.objects.filter(pk=bulk.pk).update(results=bulk.results)
         if progress:
             progress(entry, result)
-    bulk.state = BulkChangeState.DONE
+        if result["status"] == INTERRUPTED:
+            bulk.state = BulkChangeState.STOPPED
+            break
     BulkChange.objects.filter(pk=bulk.pk).update(state=bulk.state)
     return bulk
 
@@ -88,7 +125,7 @@ def acting_author(bulk):
 
 @task()
 def apply_bulk_change(bulk_id):
-    """Apply (or resume) a bulk change in the background; returns "done" or why not."""
+    """Apply (or resume) a bulk change in the background; returns its state ("done", "stopped") or why not."""
     bulk = BulkChange.objects.filter(pk=bulk_id).first()
     if bulk is None:
         return "gone"
@@ -96,5 +133,4 @@ def apply_bulk_change(bulk_id):
         user = acting_author(bulk)
     except PermissionError as exc:
         return str(exc)
-    apply_plan(bulk, user)
-    return "done"
+    return apply_plan(bulk, user).state

@@ -87,7 +87,11 @@ def plan_create(request):
         chosen = _chosen(request.POST.getlist("behavior"))
         ids = list(chosen)
     else:
+        # "All that allow HTTP" within the page's filters: the team, and the Distribution ID filter
+        # (one distribution's behaviors, all at once, when it names one).
         ids = candidate_ids(request.user, request.POST.get("team") or None)
+        query = request.POST.get("q", "").strip().lower()
+        ids = [i for i in ids if query in i.lower()]
     plan = build_plan(request.user, ids, policy, exclusions, chosen)
     bulk = BulkChange.objects.create(
         author=request.user, username=request.user.get_username(), policy=policy, exclusions=exclusions, plan=plan
@@ -106,7 +110,10 @@ def _own_plan(request, pk):
 def plan_detail(request, pk):
     """The plan, per distribution the same review as a single edit, and each result once applied."""
     bulk = _own_plan(request, pk)
-    context = {"bulk": bulk, "pending": len(bulk.pending), "error": request.GET.get("error", "")}
+    pending = [e["id"] for e in bulk.pending]
+    context = {"bulk": bulk, "pending": len(pending), "pending_ids": pending, "error": request.GET.get("error", "")}
+    if not request.htmx:
+        context["audit"] = bulk.audit_entries().only("at", "username", "distribution_id", "outcome", "summary")
     template = "fleet/plan.html#results" if request.htmx else "fleet/plan.html"
     return render(request, template, context)
 
@@ -126,7 +133,8 @@ def plan_apply(request, pk):
     bulk = _own_plan(request, pk)
     if bulk.author_id != request.user.pk:
         raise Http404("No such plan.")
-    acknowledged = request.POST.getlist("acknowledge")
+    # A resumed plan keeps what was acknowledged before; the boxes show only for pending distributions.
+    acknowledged = list(dict.fromkeys(bulk.acknowledged + request.POST.getlist("acknowledge")))
     if request.POST.get("confirm") != "on":
         return redirect(f"{bulk_url(bulk)}?error=confirm")
     if _unacknowledged(bulk, acknowledged):

@@ -47,7 +47,10 @@ class Command(BaseCommand):
         write(f"\nOther HTTPS findings: {len(posture.findings)}")
         self.write_columns(
             [("DISTRIBUTION", "CODE", "SUBJECT", "MESSAGE")]
-            + [(f.distribution_id, f.code, f.path_pattern or f.origin_id or "-", f.message) for f in posture.findings]
+            + [
+                (f.distribution_id, f.code, f.path_pattern or f.alias or f.origin_id or "-", f.message)
+                for f in posture.findings
+            ]
         )
         write("\nBy finding: " + (", ".join(f"{code} {n}" for code, n in posture.by_code.items()) or "none"))
         teams = posture.by_team

@@ -3,10 +3,10 @@ from django.core.management.base import BaseCommand
 from distributions.cli import acting_user, add_user_option, fail
 from distributions.cloudfront import patterns
 from distributions.cloudfront.config import POLICY_LABELS
-from distributions.fleet.models import BulkChange
+from distributions.fleet.models import BulkChange, BulkChangeState
 from distributions.fleet.plan import build_plan, candidate_ids
 from distributions.fleet.posture import default_exclusions
-from distributions.fleet.runner import COMMAND_LINE, apply_plan, tally
+from distributions.fleet.runner import COMMAND_LINE, acting_author, apply_plan, tally
 from distributions.models import Team
 
 
@@ -30,6 +30,10 @@ class Command(BaseCommand):
         )
         scope.add_argument("--distribution", nargs="+", metavar="ID", help="these distributions")
         scope.add_argument("--team", metavar="NAME", help="this team's distributions")
+        scope.add_argument(
+            "--resume", type=int, metavar="BULK_ID",
+            help="go on with a stopped bulk change (e.g. after throttling): only its distributions without a result",
+        )  # fmt: skip
         parser.add_argument("--policy", choices=("redirect-to-https", "https-only"), default="redirect-to-https")
         parser.add_argument(
             "--exclude", nargs="+", default=[], metavar="PATTERN",
@@ -43,6 +47,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, policy, exclude, dry_run, acknowledge_errors, user=None, **options):
         user = acting_user(user)
+        if options["resume"] is not None:
+            return self.resume(options["resume"], user, dry_run)
         for pattern in exclude:
             if patterns.pattern_error(pattern):
                 raise fail(f"--exclude {pattern!r}: {patterns.pattern_error(pattern)}", returncode=2)
@@ -67,10 +73,43 @@ class Command(BaseCommand):
             exclusions=exclusions, plan=plan, confirmed=True, acknowledged=acknowledged,
         )  # fmt: skip
         self.stdout.write(f"\nApplying {bulk.reference} ({len(changes)} distributions):")
+        self.apply(bulk, user)
+
+    def apply(self, bulk, user):
+        """Apply the pending entries, print each result and the tally, exit with the status."""
         apply_plan(bulk, user, progress=self.write_result)
         done, skipped = tally(bulk)
         self.stdout.write(f"{bulk.reference}: {done} applied or submitted, {skipped} skipped.")
+        if bulk.state == BulkChangeState.STOPPED:
+            left = len(bulk.pending)
+            self.stdout.write(
+                f"Stopped with {left} distribution{'s' if left != 1 else ''} left: "
+                f"resume with `manage.py require_https --resume {bulk.pk}`."
+            )
         raise SystemExit(exit_status(done, skipped))
+
+    def resume(self, bulk_id, user, dry_run):
+        """Go on with a stored plan as its author, with the ETags it was reviewed on."""
+        bulk = BulkChange.objects.filter(pk=bulk_id).first()
+        if bulk is None:
+            raise fail(f"No bulk change has the ID {bulk_id}.", returncode=2)
+        try:
+            author = acting_author(bulk)
+        except PermissionError as exc:
+            raise fail(str(exc), returncode=2) from None
+        if getattr(author, "pk", None) != getattr(user, "pk", None):
+            who = author.get_username() if author else "the command line without --user"
+            raise fail(f"{bulk.reference} was planned by {who}; only they may resume it.", returncode=2)
+        # Also after a crash left it "being applied": two runs cannot both push one distribution,
+        # the second's IfMatch is stale and it finds the change already applied.
+        self.write_plan(bulk.pending, bulk.policy, bulk.exclusions)
+        if dry_run:
+            raise SystemExit(0)
+        if not bulk.confirmed:  # planned on the page, never applied: running this command is the confirmation
+            BulkChange.objects.filter(pk=bulk.pk).update(confirmed=True)
+            bulk.confirmed = True
+        self.stdout.write(f"\nResuming {bulk.reference} ({len(bulk.pending)} distributions):")
+        self.apply(bulk, user)
 
     def write_result(self, entry, result):
         self.stdout.write(f"{entry['id']}: {result['status'].upper()} {result['message']}")
