@@ -1,9 +1,13 @@
 """Small helpers shared by test modules (fixtures live in conftest.py; factories in factories.py)."""
 
+import json
 import socket
+from io import StringIO
+from pathlib import Path
 
 import boto3
 from botocore.stub import Stubber
+from django.core.management import call_command
 
 from distributions.backends.aws import AwsBackend
 
@@ -38,3 +42,36 @@ def client_error(stub, method, code, status, message="", expected_params=None):
         http_status_code=status,
         expected_params=expected_params,
     )
+
+
+REAL_CONFIGS = Path(__file__).resolve().parent / "data" / "real"
+
+
+def command_output(*args):
+    """What a management command prints; a CommandError propagates."""
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def command_status(*args):
+    """``(exit status, output)`` of a management command that may ``sys.exit``."""
+    out = StringIO()
+    try:
+        call_command(*args, stdout=out)
+    except SystemExit as exc:
+        return exc.code, out.getvalue()
+    return 0, out.getvalue()
+
+
+def import_real_config(name):
+    """Import tests/data/real/NAME.json with ``import_distribution``; the new distribution's ID."""
+    distribution_id, _domain = (
+        command_output("import_distribution", str(REAL_CONFIGS / f"{name}.json")).strip().split("\t")
+    )
+    return distribution_id
+
+
+def exported_config(distribution_id):
+    """The DistributionConfig ``export_distribution`` prints."""
+    return json.loads(command_output("export_distribution", distribution_id))["DistributionConfig"]

@@ -1,11 +1,10 @@
 """Issue 17: the fleet's HTTPS posture, and requiring HTTPS across many distributions in one reviewed step."""
 
 import json
-from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from distributions import publish
 from distributions.cloudfront import config as cfg
@@ -18,6 +17,7 @@ from distributions.models import ApprovalRule, AuditEntry, AuditOutcome, ChangeR
 from distributions.sandbox import certificates
 
 from .factories import ALL_METHODS, UserFactory
+from .support import command_status
 
 ACME = "/.well-known/acme-challenge/*"
 
@@ -39,13 +39,7 @@ def http_behaviors(posture):
     return {(b.distribution_id, b.path_pattern) for b in posture.behaviors}
 
 
-def run(*args):
-    out = StringIO()
-    try:
-        call_command(*args, stdout=out)
-    except SystemExit as exc:
-        return exc.code, out.getvalue()
-    return 0, out.getvalue()
+run = command_status
 
 
 class TestPosture:

@@ -9,7 +9,6 @@ For each file: ``import_distribution`` (or CloudFront's refusal, with its code),
 import json
 import re
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -18,9 +17,12 @@ from distributions.cloudfront import config as cfg
 from distributions.cloudfront import defaults
 from distributions.sandbox.models import SimulatedDistribution
 
+from .support import REAL_CONFIGS, command_output, exported_config, import_real_config
+
 pytestmark = pytest.mark.django_db
 
-REAL = Path(__file__).resolve().parent / "data" / "real"
+REAL = REAL_CONFIGS
+run, import_file, export = command_output, import_real_config, exported_config
 
 # What CloudFront fills in for every origin and behavior the file left sparse (cloudfront/defaults.py).
 ORIGIN_TIMEOUTS = {"Origins.Items[].ConnectionAttempts", "Origins.Items[].ConnectionTimeout"}
@@ -237,23 +239,8 @@ REFUSED = {
 }
 
 
-def run(*args):
-    out = StringIO()
-    call_command(*args, stdout=out)
-    return out.getvalue()
-
-
 def original(name):
     return json.loads((REAL / f"{name}.json").read_text())["DistributionConfig"]
-
-
-def import_file(name):
-    distribution_id, _domain = run("import_distribution", str(REAL / f"{name}.json")).strip().split("\t")
-    return distribution_id
-
-
-def export(distribution_id):
-    return json.loads(run("export_distribution", distribution_id))["DistributionConfig"]
 
 
 def filled(before, after):
