@@ -109,3 +109,49 @@ def test_a_certificate_form_over_its_limits_says_so_and_creates_nothing(signed_i
     )
     assert "Domain names: " in response.content.decode()
     assert SimulatedCertificate.objects.count() == before
+
+
+LISTING_DEFAULTS = {"query": "", "sort": "modified", "order": "desc", "https": "", "size": 20, "page": 1}
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({}, {}),
+        ({"q": "  shop  "}, {"query": "shop"}),
+        ({"sort": "etag"}, {}),  # not a sortable column
+        ({"sort": "id", "order": "sideways"}, {"sort": "id", "order": "asc"}),
+        ({"sort": "domain", "order": "desc"}, {"sort": "domain", "order": "desc"}),
+        ({"order": "asc"}, {"order": "asc"}),
+        ({"https": "maybe"}, {}),
+        ({"https": "no"}, {"https": "no"}),
+        ({"size": "7"}, {}),  # not offered
+        ({"size": "x"}, {}),
+        ({"size": "50"}, {"size": 50}),
+        ({"page": "12"}, {"page": 12}),
+        ({"page": "x"}, {}),
+        ({"page": "0"}, {}),
+        ({"page": "-3"}, {}),
+        ({"page": str(10**8)}, {}),
+        ({"page": "9" * 5000}, {}),  # past int()'s digit limit
+        ({"after": "a" * 401}, {"after": ""}),
+        ({"after": "abc", "before": "def"}, {"after": "abc", "before": ""}),
+        ({"before": "def"}, {"before": "def"}),
+    ],
+)
+def test_the_list_falls_back_to_the_default_for_a_parameter_it_did_not_write(params, expected):
+    from django.http import QueryDict
+
+    from distributions.list_views import Listing
+
+    data = QueryDict(mutable=True)
+    data.update(params)
+    listing = Listing.from_query(data)
+    assert listing == Listing(**{**LISTING_DEFAULTS, "after": "", "before": "", **expected})
+
+
+def test_the_list_refuses_a_filter_over_its_limit_with_one_message(signed_in):
+    response = signed_in.get(reverse("distributions:distribution_list"), {"q": "x" * 201})
+    assert response.status_code == 400
+    assert "Filter: Ensure this value has at most 200 characters" in response.content.decode()
+    assert 'maxlength="200"' in signed_in.get(reverse("distributions:distribution_list")).content.decode()
