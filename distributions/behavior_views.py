@@ -10,7 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from . import access, evidence, pipeline, publish
 from .cloudfront import config as cfg
-from .forms import ViewerProtocolPolicyForm
+from .forms import BehaviorPreviewForm, ViewerProtocolPolicyForm, first_error
+from .middleware import Refused
 from .views import handles_backend_errors, mirrored, open_edit, render_page, require_view, respond
 
 
@@ -68,20 +69,27 @@ def behavior_edit(request, distribution_id):
     return _submit_edit(request, distribution_id, snapshot)
 
 
+def _preview(data, snapshot):
+    """``BehaviorPreviewForm`` bound to ``data``: the behaviors, policy and test path to preview."""
+    form = BehaviorPreviewForm(data, config=snapshot.config)
+    form.is_valid()
+    return form
+
+
 def _show_edit(request, distribution_id, snapshot):
     """The form, or (htmx) the path tester it swaps when a choice changes; no behavior is a message, not an error."""
-    data = request.GET
-    known = {b.path_pattern for b in cfg.behaviors(snapshot.config)}
-    chosen = list(dict.fromkeys(data.getlist("behavior")))
-    unknown = [p for p in chosen if p not in known]
-    if unknown:
-        raise Http404(f"Distribution {distribution_id} has no cache behavior with the path pattern {unknown[0]!r}.")
-    policy = data.get("policy") if data.get("policy") in cfg.VIEWER_PROTOCOL_POLICIES else None
-    context = _edit_context(mirrored(distribution_id), snapshot, chosen, policy, data.get("test_path"))
+    form = _preview(request.GET, snapshot)
+    if "behavior" in form.errors:
+        raise Http404(f"Distribution {distribution_id}: {form.errors['behavior'][0]}")
+    if form.errors:
+        raise Refused(first_error(form))
+    preview = form.cleaned_data
+    chosen = preview["behavior"]
+    context = _edit_context(mirrored(distribution_id), snapshot, chosen, preview["policy"], preview["test_path"])
     context.update(approval_context(request.user, distribution_id))
     context["behavior_error"] = "" if chosen else NO_BEHAVIOR
     # Ticks survive the path tester's plain-GET round trip.
-    ticks = {name: data.get(name) == "on" for name in ViewerProtocolPolicyForm.confirmations}
+    ticks = {name: preview[name] for name in ViewerProtocolPolicyForm.confirmations}
     context["form"] = ViewerProtocolPolicyForm(config=snapshot.config, initial={"etag": snapshot.etag, **ticks})
     return render_page(request, "distributions/behavior_edit.html", context, partials=("path-tester",))
 
@@ -126,11 +134,12 @@ def _submit_edit(request, distribution_id, snapshot):
         elif result is not None:
             for error in result.errors:
                 form.add_error(None, error)
-    known = {b.path_pattern for b in cfg.behaviors(snapshot.config)}
-    chosen = [p for p in dict.fromkeys(request.POST.getlist("behavior")) if p in known]
-    valid_chosen = chosen or [cfg.behaviors(snapshot.config)[-1].path_pattern]
-    policy = request.POST.get("policy") if request.POST.get("policy") in cfg.VIEWER_PROTOCOL_POLICIES else None
-    context = _edit_context(mirrored(distribution_id), snapshot, valid_chosen, policy, request.POST.get("test_path"))
+    # The page again: the preview of what was posted, or of the default behavior when a pattern was unknown.
+    preview = _preview(request.POST, snapshot).cleaned_data
+    chosen = preview.get("behavior") or [cfg.behaviors(snapshot.config)[-1].path_pattern]
+    context = _edit_context(
+        mirrored(distribution_id), snapshot, chosen, preview.get("policy"), preview.get("test_path")
+    )
     context.update(approval_context(request.user, distribution_id))
     acknowledged = request.POST.getlist("acknowledge")
     context.update(

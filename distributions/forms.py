@@ -50,6 +50,42 @@ class ViewerProtocolPolicyForm(forms.Form):
     confirmations = ("confirm_path_patterns", "confirm_order", "confirm_origins")
 
 
+class BehaviorPreviewForm(forms.Form):
+    """Edit behavior's preview (the path tester's GET, and the page shown again after a refused Yes, Edit).
+
+    Lenient where a preview can be: an unknown policy previews the behaviors as they are, and a
+    path the tester cannot use gets its message from ``evidence.tested_path``. A pattern the
+    distribution does not have is an error (the page has nothing to show for it).
+    """
+
+    behavior = forms.MultipleChoiceField(
+        label="Cache behaviors to update",
+        required=False,
+        error_messages={
+            "invalid_choice": "There is no cache behavior with the path pattern %(value)s in this distribution."
+        },
+    )
+    policy = forms.CharField(required=False)
+    test_path = forms.CharField(label="Path to test", required=False, strip=False)
+    confirm_path_patterns = forms.BooleanField(required=False)
+    confirm_order = forms.BooleanField(required=False)
+    confirm_origins = forms.BooleanField(required=False)
+
+    def __init__(self, *args, config, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["behavior"].choices = [(b.path_pattern, b.path_pattern) for b in cfg.behaviors(config)]
+
+    def clean_behavior(self):
+        return list(dict.fromkeys(self.cleaned_data["behavior"]))
+
+    def clean_policy(self):
+        policy = self.cleaned_data["policy"]
+        return policy if policy in VIEWER_PROTOCOL_POLICIES else None
+
+    def clean_test_path(self):
+        return self.cleaned_data["test_path"] if "test_path" in self.data else None
+
+
 class StringListField(forms.MultipleChoiceField):
     """Several values of one name (``acknowledge``), each a short string without NUL; any value is valid."""
 

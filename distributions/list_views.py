@@ -21,12 +21,15 @@ import json
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
+from django import forms
 from django.db import connection
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_safe
 
 from . import access
+from .forms import first_error
+from .middleware import Refused
 from .models import Distribution
 from .views import aws_identity, render_page
 
@@ -46,6 +49,9 @@ SORTS = {
 }
 DEFAULT_SORT, DEFAULT_ORDER = "modified", "desc"  # most recently modified first, as the console lists them
 HTTPS_FILTERS = {"yes": True, "no": False}
+MAX_QUERY = 200
+MAX_PAGE = 10**7  # the page number is only a label: keyset paging never counts rows before a page
+MAX_CURSOR = 400
 
 
 def _encode_cursor(row, column):
@@ -54,9 +60,14 @@ def _encode_cursor(row, column):
     return base64.urlsafe_b64encode(json.dumps([value, row.pk]).encode()).decode().rstrip("=")
 
 
+def _known_cursor(text):
+    """A cursor's text, or "" when it is longer than any the console writes (an ID and one column's value)."""
+    return text if len(text) <= MAX_CURSOR else ""
+
+
 def _decode_cursor(text, column):
     """``(value, pk)`` from a cursor, or None for anything the console did not write."""
-    if not text or len(text) > 400:
+    if not text:
         return None
     try:
         value, pk = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
@@ -76,6 +87,54 @@ def _decode_cursor(text, column):
     return value, pk
 
 
+def _known(value, known, default):
+    return value if value in known else default
+
+
+class ListingForm(forms.Form):
+    """The list's GET parameters.
+
+    Only the filter text is checked strictly: a search for other words than the ones typed
+    would mislead. Every other parameter is a link the console wrote, so a value it does not
+    know (an old bookmark, an edited URL) falls back to its default and the list still opens.
+    """
+
+    q = forms.CharField(label="Filter", required=False, max_length=MAX_QUERY)
+    sort = forms.CharField(required=False)
+    order = forms.CharField(required=False)
+    https = forms.CharField(required=False)
+    size = forms.CharField(required=False)
+    page = forms.CharField(required=False)
+    after = forms.CharField(required=False, strip=False)
+    before = forms.CharField(required=False, strip=False)
+
+    def clean_sort(self):
+        return _known(self.cleaned_data["sort"], SORTS, DEFAULT_SORT)
+
+    def clean_order(self):
+        default = "desc" if self.cleaned_data["sort"] == "modified" else "asc"
+        return _known(self.cleaned_data["order"], ("asc", "desc"), default)
+
+    def clean_https(self):
+        return _known(self.cleaned_data["https"], HTTPS_FILTERS, "")
+
+    def clean_size(self):
+        sizes = {str(size): size for size in PAGE_SIZES}
+        return sizes.get(self.cleaned_data["size"], DEFAULT_SIZE)
+
+    def clean_page(self):
+        try:
+            return forms.IntegerField(min_value=1, max_value=MAX_PAGE).clean(self.cleaned_data["page"])
+        except forms.ValidationError:
+            return 1
+
+    def clean_after(self):
+        return _known_cursor(self.cleaned_data["after"])
+
+    def clean_before(self):
+        return _known_cursor(self.cleaned_data["before"])
+
+
 @dataclass(frozen=True)
 class Listing:
     """What the user asked the list for, from whitelisted query parameters."""
@@ -91,26 +150,20 @@ class Listing:
 
     @classmethod
     def from_query(cls, data):
-        """Read the GET parameters; anything unknown falls back to the default."""
-        sort = data.get("sort") if data.get("sort") in SORTS else DEFAULT_SORT
-        order = data.get("order") if data.get("order") in ("asc", "desc") else ("desc" if sort == "modified" else "asc")
-        try:
-            size = int(data.get("size", DEFAULT_SIZE))
-        except ValueError:
-            size = DEFAULT_SIZE
-        try:
-            page = max(1, min(int(data.get("page", 1)), 10**7))
-        except ValueError:
-            page = 1
+        """Read the GET parameters (``ListingForm``); a filter text over its limit is refused."""
+        form = ListingForm(data)
+        if not form.is_valid():
+            raise Refused(first_error(form))
+        fields = form.cleaned_data
         return cls(
-            query=data.get("q", "").replace("\x00", "").strip()[:200],
-            sort=sort,
-            order=order,
-            https=data.get("https") if data.get("https") in HTTPS_FILTERS else "",
-            size=size if size in PAGE_SIZES else DEFAULT_SIZE,
-            after=data.get("after", "")[:400],
-            before=data.get("before", "")[:400] if not data.get("after") else "",
-            page=page,
+            query=fields["q"],
+            sort=fields["sort"],
+            order=fields["order"],
+            https=fields["https"],
+            size=fields["size"],
+            after=fields["after"],
+            before=fields["before"] if not fields["after"] else "",
+            page=fields["page"],
         )
 
     @property
@@ -204,6 +257,7 @@ def distribution_list(request):
         "page": page,
         "listing": listing,
         "query": listing.query,
+        "query_max_length": MAX_QUERY,
         "headers": listing.headers(),
         "count": min(count, COUNT_CAP),
         "count_capped": count > COUNT_CAP,

@@ -109,3 +109,103 @@ def test_a_certificate_form_over_its_limits_says_so_and_creates_nothing(signed_i
     )
     assert "Domain names: " in response.content.decode()
     assert SimulatedCertificate.objects.count() == before
+
+
+LISTING_DEFAULTS = {"query": "", "sort": "modified", "order": "desc", "https": "", "size": 20, "page": 1}
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({}, {}),
+        ({"q": "  shop  "}, {"query": "shop"}),
+        ({"sort": "etag"}, {}),  # not a sortable column
+        ({"sort": "id", "order": "sideways"}, {"sort": "id", "order": "asc"}),
+        ({"sort": "domain", "order": "desc"}, {"sort": "domain", "order": "desc"}),
+        ({"order": "asc"}, {"order": "asc"}),
+        ({"https": "maybe"}, {}),
+        ({"https": "no"}, {"https": "no"}),
+        ({"size": "7"}, {}),  # not offered
+        ({"size": "x"}, {}),
+        ({"size": "50"}, {"size": 50}),
+        ({"page": "12"}, {"page": 12}),
+        ({"page": "x"}, {}),
+        ({"page": "0"}, {}),
+        ({"page": "-3"}, {}),
+        ({"page": str(10**8)}, {}),
+        ({"page": "9" * 5000}, {}),  # past int()'s digit limit
+        ({"after": "a" * 401}, {"after": ""}),
+        ({"after": "abc", "before": "def"}, {"after": "abc", "before": ""}),
+        ({"before": "def"}, {"before": "def"}),
+    ],
+)
+def test_the_list_falls_back_to_the_default_for_a_parameter_it_did_not_write(params, expected):
+    from django.http import QueryDict
+
+    from distributions.list_views import Listing
+
+    data = QueryDict(mutable=True)
+    data.update(params)
+    listing = Listing.from_query(data)
+    assert listing == Listing(**{**LISTING_DEFAULTS, "after": "", "before": "", **expected})
+
+
+def test_the_list_refuses_a_filter_over_its_limit_with_one_message(signed_in):
+    response = signed_in.get(reverse("distributions:distribution_list"), {"q": "x" * 201})
+    assert response.status_code == 400
+    assert "Filter: Ensure this value has at most 200 characters" in response.content.decode()
+    assert 'maxlength="200"' in signed_in.get(reverse("distributions:distribution_list")).content.decode()
+
+
+PREVIEW_TICKS = {"confirm_path_patterns": False, "confirm_order": False, "confirm_origins": False}
+
+
+@pytest.mark.parametrize(
+    "params, chosen, policy, ticks",
+    [
+        ({"behavior": "/images/*", "policy": "https-only"}, ["/images/*"], "https-only", {}),
+        ({"behavior": "/images/*", "policy": "allow-some"}, ["/images/*"], None, {}),  # previews no change
+        ({"behavior": "/images/*", "policy": "x" * 5000}, ["/images/*"], None, {}),
+        ({"behavior": ["/images/*", "/css/*", "/images/*"]}, ["/images/*", "/css/*"], None, {}),
+        ({"behavior": "/images/*", "confirm_order": "on"}, ["/images/*"], None, {"confirm_order": True}),
+        ({"behavior": "/images/*", "confirm_order": "false"}, ["/images/*"], None, {}),
+    ],
+)
+def test_the_edit_behavior_preview_reads_its_get_leniently(signed_in, static_site, params, chosen, policy, ticks):
+    url = reverse("distributions:behavior_edit", args=[static_site.id])
+    response = signed_in.get(url, params)
+    assert response.status_code == 200
+    context = response.context
+    assert context["chosen"] == chosen
+    changed = context["after"] != context["snapshot"].config
+    assert changed == (policy is not None)
+    assert {name: context["form"].initial[name] for name in PREVIEW_TICKS} == {**PREVIEW_TICKS, **ticks}
+
+
+@pytest.mark.parametrize("pattern", ["/nope/*", "/" + "a" * 300])
+def test_the_edit_behavior_preview_of_a_pattern_the_distribution_lacks_is_a_404(signed_in, static_site, pattern):
+    url = reverse("distributions:behavior_edit", args=[static_site.id])
+    response = signed_in.get(url, {"behavior": ["/images/*", pattern]})
+    assert response.status_code == 404
+    assert f"There is no cache behavior with the path pattern {pattern} in this distribution." in (
+        response.content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    "test_path, shown, error",
+    [
+        (None, "/images/", ""),  # not asked: an example path of the behavior
+        ("", "", ""),
+        ("images/a.png", "images/a.png", ""),
+        ("/a b", "/a b", "Type a URL path"),
+        ("/" + "a" * 3000, "/" + "a" * 3000, "at most 2,048 characters"),
+    ],
+)
+def test_the_path_tester_reads_the_typed_path(signed_in, static_site, test_path, shown, error):
+    url = reverse("distributions:behavior_edit", args=[static_site.id])
+    params = {"behavior": "/images/*", **({} if test_path is None else {"test_path": test_path})}
+    response = signed_in.get(url, params)
+    assert response.status_code == 200
+    assert response.context["test_path"].startswith(shown)
+    assert error in (response.context["path_error"] or "")

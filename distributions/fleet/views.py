@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from distributions import access
-from distributions.cloudfront import patterns
+from distributions.forms import first_error
+from distributions.middleware import Refused
 from distributions.models import Team
 
+from .forms import PlanApplyForm, PlanForm, PostureFilterForm
 from .models import BulkChange, BulkChangeState
 from .plan import build_plan, candidate_ids
 from .posture import csv_rows, default_exclusions, fleet_posture
@@ -49,11 +51,13 @@ def _download(posture, fmt):
 @require_safe
 def posture(request):
     """Every behavior that lets viewers use HTTP, and the other HTTPS findings, from the mirror."""
-    team = request.GET.get("team") or None
+    form = PostureFilterForm(request.GET)
+    if not form.is_valid():
+        raise Refused(first_error(form), "Nothing to show")
+    team, code, query, fmt = (form.cleaned_data[name] for name in ("team", "code", "q", "format"))
     posture = fleet_posture(request.user, team)
-    if request.GET.get("format") in ("csv", "json"):
-        return _download(posture, request.GET["format"])
-    code, query = request.GET.get("code", ""), request.GET.get("q", "").strip()
+    if fmt:
+        return _download(posture, fmt)
     behaviors, findings = _filtered(posture, code, query)
     context = {
         "posture": posture, "behaviors": behaviors[:SHOWN], "findings": findings[:SHOWN], "shown": SHOWN,
@@ -64,38 +68,28 @@ def posture(request):
     return render(request, "fleet/posture.html", context)
 
 
-def _chosen(values):
-    """``ID|pattern`` checkbox values → {ID: [patterns]}."""
-    chosen = {}
-    for value in values:
-        distribution_id, _, pattern = value.partition("|")
-        if distribution_id and pattern:
-            chosen.setdefault(distribution_id, []).append(pattern)
-    return chosen
-
-
 @require_POST
 def plan_create(request):
     """Build a plan (one GetDistributionConfig per distribution) and show it; nothing is pushed yet."""
-    policy = request.POST.get("policy")
-    if policy not in ("redirect-to-https", "https-only"):
-        policy = "redirect-to-https"
-    extra = [p.strip() for p in request.POST.get("exclude", "").splitlines() if p.strip()]
-    exclusions = list(dict.fromkeys(default_exclusions() + [p for p in extra if patterns.is_valid(p)]))
+    form = PlanForm(request.POST)
+    if not form.is_valid():
+        raise Refused(first_error(form), "Nothing was planned")
+    data = form.cleaned_data
+    exclusions = list(dict.fromkeys(default_exclusions() + data["exclude"]))
     chosen = None
-    if request.POST.get("scope") == "selected":
-        chosen = _chosen(request.POST.getlist("behavior"))
+    if data["scope"] == "selected":
+        chosen = data["behavior"]
         ids = list(chosen)
     else:
         # "All that allow HTTP" within the page's filters: the team, and the Distribution ID filter
         # (one distribution's behaviors, all at once, when it names one).
-        ids = candidate_ids(request.user, request.POST.get("team") or None)
-        query = request.POST.get("q", "").strip().lower()
-        ids = [i for i in ids if query in i.lower()]
-    plan = build_plan(request.user, ids, policy, exclusions, chosen)
+        ids = candidate_ids(request.user, data["team"])
+        ids = [i for i in ids if data["q"].lower() in i.lower()]
+    plan = build_plan(request.user, ids, data["policy"], exclusions, chosen)
     bulk = BulkChange.objects.create(
-        author=request.user, username=request.user.get_username(), policy=policy, exclusions=exclusions, plan=plan
-    )
+        author=request.user, username=request.user.get_username(), policy=data["policy"], exclusions=exclusions,
+        plan=plan,
+    )  # fmt: skip
     return redirect("fleet:plan_detail", pk=bulk.pk)
 
 
@@ -133,9 +127,12 @@ def plan_apply(request, pk):
     bulk = _own_plan(request, pk)
     if bulk.author_id != request.user.pk:
         raise Http404("No such plan.")
+    form = PlanApplyForm(request.POST)
+    if not form.is_valid():
+        raise Refused(first_error(form), "Nothing was applied")
     # A resumed plan keeps what was acknowledged before; the boxes show only for pending distributions.
-    acknowledged = list(dict.fromkeys(bulk.acknowledged + request.POST.getlist("acknowledge")))
-    if request.POST.get("confirm") != "on":
+    acknowledged = list(dict.fromkeys(bulk.acknowledged + form.cleaned_data["acknowledge"]))
+    if not form.cleaned_data["confirm"]:
         return redirect(f"{bulk_url(bulk)}?error=confirm")
     if _unacknowledged(bulk, acknowledged):
         return redirect(f"{bulk_url(bulk)}?error=acknowledge")
