@@ -107,7 +107,7 @@ def _push(request, distribution_id, snapshot, form):
     outcome = pipeline.submit_reviewed(
         request.user, snapshot, edited, action="viewer-protocol-policy", summary=summary,
         confirmed=[name for name in form.confirmations if form.cleaned_data.get(name)],
-        acknowledged=request.POST.getlist("acknowledge"),
+        acknowledged=form.cleaned_data["acknowledge"],
     )  # fmt: skip
     restart_url = reverse("distributions:behavior_edit", args=[distribution_id]) + "?"
     restart_url += urlencode({"behavior": chosen_patterns, "policy": policy}, doseq=True)
@@ -141,7 +141,7 @@ def _submit_edit(request, distribution_id, snapshot):
         mirrored(distribution_id), snapshot, chosen, preview.get("policy"), preview.get("test_path")
     )
     context.update(approval_context(request.user, distribution_id))
-    acknowledged = request.POST.getlist("acknowledge")
+    acknowledged = getattr(form, "cleaned_data", {}).get("acknowledge", [])
     context.update(
         form=form, acknowledged=acknowledged, unchanged=unchanged, error_summary=error_summary(form),
         unacknowledged=context["review"].unacknowledged(acknowledged),

@@ -6,6 +6,17 @@ from .cloudfront import patterns, rules, viewer
 from .cloudfront.config import POLICY_LABELS, VIEWER_PROTOCOL_POLICIES
 
 
+class StringListField(forms.MultipleChoiceField):
+    """Several values of one name (``acknowledge``), each a short string without NUL; any value is valid."""
+
+    def __init__(self, *, max_length=1000, **kwargs):
+        super().__init__(required=False, **kwargs)
+        self.max_length = max_length
+
+    def valid_value(self, value):
+        return "\x00" not in value and len(value) <= self.max_length
+
+
 class ViewerProtocolPolicyForm(forms.Form):
     """Step 4 to 7 of the reference page: the policy, the behaviors it applies to, the checklist."""
 
@@ -38,6 +49,7 @@ class ViewerProtocolPolicyForm(forms.Form):
         label="The cache behaviors are listed in the order that you want CloudFront to evaluate them in.",
         error_messages={"required": "Confirm that the cache behaviors are in the intended order."},
     )
+    acknowledge = StringListField()
     confirm_origins = forms.BooleanField(
         label="The cache behaviors are routing requests to the correct origins.",
         error_messages={"required": "Confirm that the cache behaviors route to the correct origins."},
@@ -84,17 +96,6 @@ class BehaviorPreviewForm(forms.Form):
 
     def clean_test_path(self):
         return self.cleaned_data["test_path"] if "test_path" in self.data else None
-
-
-class StringListField(forms.MultipleChoiceField):
-    """Several values of one name (``acknowledge``), each a short string without NUL; any value is valid."""
-
-    def __init__(self, *, max_length=1000, **kwargs):
-        super().__init__(required=False, **kwargs)
-        self.max_length = max_length
-
-    def valid_value(self, value):
-        return "\x00" not in value and len(value) <= self.max_length
 
 
 class ReviewedChangeForm(forms.Form):
