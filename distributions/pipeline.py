@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from . import access, approvals, publish, recording
 from .backends.base import Backend, BackendError, get_backend
 from .cloudfront import config as cfg
+from .cloudfront import service_model
 from .cloudfront.certificates import certificate_reference
 from .models import ChangeRequest, Distribution, EditSnapshot
 from .review import Review, review
@@ -79,6 +80,16 @@ def enforces_rules(backend: Backend) -> bool:
     return getattr(backend, "name", "simulator") != "aws"
 
 
+def malformed_error(after: object) -> str | None:
+    """CloudFront's MalformedXML answer to a config that breaks botocore's model (a string where an object
+    goes, a member missing), or None. Refused in AWS mode too: botocore's parameter validation refuses such
+    a config before it leaves the console."""
+    if not isinstance(after, dict):
+        return "Refused: MalformedXML: a DistributionConfig must be an object."
+    found = service_model.shape_errors(after)
+    return f"Refused: MalformedXML: {service_model.malformed_message(found)}" if found else None
+
+
 def refusals(
     change_review: Review,
     confirmations: Iterable[Confirmation],
@@ -116,6 +127,9 @@ def submit_reviewed(
     the change was made, and its pending entry is completed later.
     """
     backend = backend or get_backend()
+    malformed = malformed_error(after)
+    if malformed:  # the checklist reads only configs of the model's shape: refuse before reviewing
+        return Outcome(REFUSED, review_change(snapshot.config, snapshot.config, backend), (malformed,))
     change_review = review_change(snapshot.config, after, backend)
     if after == snapshot.config:
         return Outcome(UNCHANGED, change_review, ("No changes to save.",))
