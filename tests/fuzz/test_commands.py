@@ -251,7 +251,9 @@ def test_a_valid_config_imports_and_every_command_reads_it(world, write):
             assert status == 0, err
             distribution_id, domain = out.split()[:2]
             exported = json.loads(run("export_distribution", distribution_id)[1])["DistributionConfig"]
-            assert exported["Origins"] == config["Origins"] or exported["Comment"] == config["Comment"]
+            assert exported["Comment"] == config["Comment"]
+            assert [o["Id"] for o in exported["Origins"]["Items"]] == [o["Id"] for o in config["Origins"]["Items"]]
+            assert cfg.behaviors(exported) == cfg.behaviors(config)
             assert run("check_distribution", distribution_id)[0] in (0, 1)
             assert run("edge_request", "GET", f"http://{domain}/index.html")[0] == 0
 
