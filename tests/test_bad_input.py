@@ -48,8 +48,11 @@ def test_an_ordinary_filter_still_works(signed_in):
     assert signed_in.get(reverse("distributions:activity"), {"user": "alice"}).status_code == 200
 
 
-def test_a_nul_in_a_url_path_segment_is_a_400_page(signed_in):
+@pytest.mark.parametrize(
+    "method, path", [("post", "/sandbox-api/keys/a%00b/revoke/"), ("get", "/distributions/E%00X/")]
+)
+def test_a_nul_in_a_url_path_is_a_400_page(signed_in, method, path):
     """Found by the fuzz suite: a path segment any string matches (an access key ID) reached PostgreSQL."""
-    response = signed_in.post("/sandbox-api/keys/a%00b/revoke/")
+    response = getattr(signed_in, method)(path)
     assert response.status_code == 400
     assert b"NUL character" in response.content
