@@ -80,16 +80,6 @@ def enforces_rules(backend: Backend) -> bool:
     return getattr(backend, "name", "simulator") != "aws"
 
 
-def malformed_error(after: object) -> str | None:
-    """CloudFront's MalformedXML answer to a config that breaks botocore's model (a string where an object
-    goes, a member missing), or None. Refused in AWS mode too: botocore's parameter validation refuses such
-    a config before it leaves the console."""
-    if not isinstance(after, dict):
-        return "Refused: MalformedXML: a DistributionConfig must be an object."
-    found = service_model.shape_errors(after)
-    return f"Refused: MalformedXML: {service_model.malformed_message(found)}" if found else None
-
-
 def refusals(
     change_review: Review,
     confirmations: Iterable[Confirmation],
@@ -127,10 +117,10 @@ def submit_reviewed(
     the change was made, and its pending entry is completed later.
     """
     backend = backend or get_backend()
-    malformed = malformed_error(after)
-    if malformed:  # the checklist reads only configs of the model's shape: refuse before reviewing
-        return Outcome(REFUSED, review_change(snapshot.config, snapshot.config, backend), (malformed,))
-    change_review = review_change(snapshot.config, after, backend)
+    # The checklist reads only configs of the model's shape; one that breaks it goes unreviewed to the
+    # backend, whose refusal (MalformedXML, or botocore's parameter validation) is FAILED and recorded.
+    readable = isinstance(after, dict) and not service_model.violations(after)
+    change_review = review_change(snapshot.config, after if readable else snapshot.config, backend)
     if after == snapshot.config:
         return Outcome(UNCHANGED, change_review, ("No changes to save.",))
     errors = refusals(change_review, confirmations, confirmed, acknowledged)

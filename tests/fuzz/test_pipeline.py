@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from distributions import pipeline, publish
 from distributions.cloudfront import config as cfg
+from distributions.models import AuditEntry
 from distributions.sandbox.models import SimulatedDistribution
 
 from .conftest import rolled_back, state
@@ -91,14 +92,17 @@ def _broken(base, where, value):
         (("Enabled",), "no"),
     ],
 )
-def test_a_config_that_breaks_the_model_is_refused_before_the_review(world, where, value):
+def test_a_config_that_breaks_the_model_is_cloudfronts_malformed_xml_not_a_traceback(world, where, value):
     """Found by the fuzz suite: the review ran the checklist on ``after`` before anything checked its shape,
-    so a string where an origin (or its CustomOriginConfig) goes raised AttributeError."""
+    so a string where an origin (or its CustomOriginConfig) goes raised AttributeError. Now CloudFront's
+    answer, recorded like any refused push."""
     snapshot = publish.begin_edit(world.own.id)
     before = state()
     outcome = pipeline.submit_reviewed(
         None, snapshot, _broken(snapshot.config, where, value), action="fuzz", summary="broken"
     )
-    assert outcome.status == pipeline.REFUSED
-    assert outcome.errors[0].startswith("Refused: MalformedXML: ")
+    assert outcome.status == pipeline.FAILED
+    assert outcome.backend_error.code == "MalformedXML"
+    assert outcome.errors[0].startswith("CloudFront refused the change: MalformedXML: ")
     assert state() == before
+    assert AuditEntry.objects.filter(distribution_id=world.own.id, error_code="MalformedXML").exists()
