@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint install install-test install-bench migrate sandbox browser clean \
+.PHONY: run serve test fuzz lint install install-test install-bench migrate sandbox browser clean \
 	bench-lists bench-load bench-machines bench-sync
 
 $(VENV)/.installed: pyproject.toml
@@ -57,6 +57,11 @@ browser:
 ## Set up everything the tests need and run the whole suite
 test: install-test browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The fuzz suite (tests/fuzz/) at length: random seeds, FUZZ_SCALE (default 50) times the examples `make test` runs
+FUZZ_SCALE ?= 50
+fuzz: install-test
+	HYPOTHESIS_PROFILE=fuzz FUZZ_SCALE=$(FUZZ_SCALE) $(PY) -m pytest tests/fuzz -p no:cacheprovider $(PYTEST_ARGS)
 
 ## Lint: ruff (lint and format), the design tokens are up to date
 lint: install-test

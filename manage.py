@@ -5,6 +5,12 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+    from console.argv import refusal
+
+    refused = refusal(sys.argv[1:])
+    if refused:
+        print(refused, file=sys.stderr)
+        sys.exit(1)
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 

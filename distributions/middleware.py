@@ -68,7 +68,7 @@ def _holds_nul(data):
 
 
 class RefuseNulMiddleware:
-    """A 400 page for a query string or form field holding a NUL character.
+    """A 400 page for a URL path, query string or form field holding a NUL character.
 
     No field of the console can hold one (CloudFront's API is XML, which has no NUL, and
     PostgreSQL's text columns refuse it: a filter such as Activity's ``?user=%00`` would
@@ -79,7 +79,11 @@ class RefuseNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _holds_nul(request.GET) or (request.content_type in FORM_TYPES and self._form_holds_nul(request)):
+        if (
+            "\x00" in request.path_info
+            or _holds_nul(request.GET)
+            or (request.content_type in FORM_TYPES and self._form_holds_nul(request))
+        ):
             return render(
                 request,
                 "error.html",

@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from . import access, approvals, publish, recording
 from .backends.base import Backend, BackendError, get_backend
 from .cloudfront import config as cfg
+from .cloudfront import service_model
 from .cloudfront.certificates import certificate_reference
 from .models import ChangeRequest, Distribution, EditSnapshot
 from .review import Review, review
@@ -116,7 +117,10 @@ def submit_reviewed(
     the change was made, and its pending entry is completed later.
     """
     backend = backend or get_backend()
-    change_review = review_change(snapshot.config, after, backend)
+    # The checklist reads only configs of the model's shape; one that breaks it goes unreviewed to the
+    # backend, whose refusal (MalformedXML, or botocore's parameter validation) is FAILED and recorded.
+    readable = isinstance(after, dict) and not service_model.violations(after)
+    change_review = review_change(snapshot.config, after if readable else snapshot.config, backend)
     if after == snapshot.config:
         return Outcome(UNCHANGED, change_review, ("No changes to save.",))
     errors = refusals(change_review, confirmations, confirmed, acknowledged)

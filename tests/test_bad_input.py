@@ -46,3 +46,13 @@ def test_signing_in_with_a_nul_is_a_400_page(client, user):
 
 def test_an_ordinary_filter_still_works(signed_in):
     assert signed_in.get(reverse("distributions:activity"), {"user": "alice"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "method, path", [("post", "/sandbox-api/keys/a%00b/revoke/"), ("get", "/distributions/E%00X/")]
+)
+def test_a_nul_in_a_url_path_is_a_400_page(signed_in, method, path):
+    """Found by the fuzz suite: a path segment any string matches (an access key ID) reached PostgreSQL."""
+    response = getattr(signed_in, method)(path)
+    assert response.status_code == 400
+    assert b"NUL character" in response.content
