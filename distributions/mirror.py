@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import recording
+from . import paging, recording
 from .backends.base import NoSuchDistribution, get_backend
 from .cloudfront import config as cfg
 from .models import CacheBehavior, Distribution, DistributionStatus, Origin
@@ -144,12 +144,16 @@ def mirror_many(distributions, etags=None):
 
 
 def _newer_than_mirror(distributions, etags):
-    """The distributions the mirror must rewrite.
+    """The distributions the mirror must rewrite; the others at most get their status updated.
 
     A read that lost a race with a push (older LastModifiedTime than the mirror
-    has) never rolls the mirror back, and a read of the version the mirror
-    already holds (same ETag) only updates its status: page views stay cheap and
-    never delete and re-insert behaviors for nothing.
+    has) never rolls the mirror back. A read of the version the mirror already
+    holds only updates its status: the same ETag for a GetDistribution, the same
+    LastModifiedTime for a ListDistributions summary (it carries no ETag; CloudFront
+    sets LastModifiedTime on every update, while deploying only changes Status).
+    So page views and repeated syncs never delete and re-insert behaviors for nothing,
+    and status changes cost one UPDATE per status, not one per distribution.
+    A mirror row marked stale (``last_modified`` and ``etag`` emptied) is always rewritten.
     """
     existing = {
         row.id: row
@@ -157,7 +161,7 @@ def _newer_than_mirror(distributions, etags):
         .filter(pk__in=[d["Id"] for d in distributions])
         .only("id", "etag", "status", "last_modified")
     }
-    fresh = []
+    fresh, statuses = [], {}
     for distribution in distributions:
         old = existing.get(distribution["Id"])
         if old is None:
@@ -167,11 +171,13 @@ def _newer_than_mirror(distributions, etags):
         if old.last_modified and modified and modified < old.last_modified:
             continue
         etag = etags.get(distribution["Id"])
-        if etag and etag == old.etag:
-            if old.status != distribution["Status"]:
-                Distribution.objects.filter(pk=old.id).update(status=distribution["Status"])
-            continue
-        fresh.append(distribution)
+        same = (etag == old.etag) if etag else bool(old.last_modified and modified == old.last_modified)
+        if not same:
+            fresh.append(distribution)
+        elif old.status != distribution["Status"]:
+            statuses.setdefault(distribution["Status"], []).append(old.id)
+    for status, ids in statuses.items():
+        Distribution.objects.filter(pk__in=ids).update(status=status)
     return fresh
 
 
@@ -219,23 +225,18 @@ def read(distribution_id, backend=None) -> Reading:
 def sync_all(backend=None, progress=None, page_size=100):
     """Mirror every distribution the backend lists, a page at a time; drop those it no longer has.
 
-    Memory holds one page, whatever N: each page's rows are stamped ``listed_at`` with the sync's
-    start, and at the end the rows with an older stamp (not listed) are deleted, except those a
+    Memory holds a page or two, whatever N (a remote backend's next page is fetched while this one
+    is written, see ``paging``), and a page costs the same few queries whatever it holds. Each
+    page's rows are stamped ``listed_at`` with the sync's start, and at the end the rows with an older stamp (not listed) are deleted, except those a
     page view or a push wrote since the sync began (they exist, the listing just predates them).
     """
     backend = backend or get_backend()
     started = timezone.now()
-    count, batch = 0, []
-    for summary in backend.list_distributions():
-        batch.append(summary)
-        if len(batch) >= page_size:
-            count += _mirror_listed(batch, started)
-            batch = []
-            if progress:
-                progress(count)
-    count += _mirror_listed(batch, started)
-    if progress:
-        progress(count)
+    count = 0
+    for page in paging.pages(backend, page_size):
+        count += _mirror_listed(page, started)
+        if progress:
+            progress(count)
     unlisted = Q(listed_at__lt=started) | Q(listed_at__isnull=True)
     Distribution.objects.filter(unlisted, synced_at__lt=started).delete()
     return count

@@ -124,6 +124,8 @@ class AwsBackend:
     """The Backend protocol over a boto3 CloudFront client (injectable for tests)."""
 
     name = "aws"
+    # Listing touches no database: the sync may fetch the next page on a thread (distributions/paging.py).
+    prefetch_pages = True
 
     def __init__(self, client=None, sts_client=None, session=None):
         self._client = client
