@@ -88,20 +88,30 @@ def _mirror_row(distribution, etag=""):
     )
 
 
-@transaction.atomic
 def mirror_many(distributions, etags=None):
     """Write distributions into the mirror in a handful of queries, whatever their number.
 
     Each item is a GetDistribution ``Distribution`` (with its ``DistributionConfig``)
     or a ListDistributions summary (the same fields, flat). ``etags`` maps IDs to
     the ETags that came with them; summaries carry none, so the stored one stays.
+    When the mirror already holds every one of them (the common page view, a repeated
+    sync), one plain read says so: no transaction, no row lock, nothing written.
     """
     etags = etags or {}
     all_ids = [d["Id"] for d in distributions]
+    fresh, statuses = _compare(distributions, etags, Distribution.objects.all())
+    if fresh or statuses:
+        _write(distributions, etags)
+    return all_ids
+
+
+@transaction.atomic
+def _write(distributions, etags):
+    """mirror_many's writes, decided again under row locks (a push may have written since the plain read)."""
     distributions = _newer_than_mirror(distributions, etags)
     rows = [_mirror_row(d, etags.get(d["Id"], "")) for d in distributions]
     if not rows:
-        return all_ids
+        return
     ids = [row.id for row in rows]
     Distribution.objects.bulk_create(
         rows,
@@ -140,7 +150,6 @@ def mirror_many(distributions, etags=None):
             )
     Origin.objects.bulk_create(origins)
     CacheBehavior.objects.bulk_create(behaviors)
-    return all_ids
 
 
 def _newer_than_mirror(distributions, etags):
@@ -155,11 +164,17 @@ def _newer_than_mirror(distributions, etags):
     and status changes cost one UPDATE per status, not one per distribution.
     A mirror row marked stale (``last_modified`` and ``etag`` emptied) is always rewritten.
     """
+    fresh, statuses = _compare(distributions, etags, Distribution.objects.select_for_update())
+    for status, ids in statuses.items():
+        Distribution.objects.filter(pk__in=ids).update(status=status)
+    return fresh
+
+
+def _compare(distributions, etags, rows):
+    """``(to rewrite, {status: IDs whose status alone changed})`` against the mirror ``rows`` (a queryset)."""
     existing = {
         row.id: row
-        for row in Distribution.objects.select_for_update()
-        .filter(pk__in=[d["Id"] for d in distributions])
-        .only("id", "etag", "status", "last_modified")
+        for row in rows.filter(pk__in=[d["Id"] for d in distributions]).only("id", "etag", "status", "last_modified")
     }
     fresh, statuses = [], {}
     for distribution in distributions:
@@ -176,9 +191,7 @@ def _newer_than_mirror(distributions, etags):
             fresh.append(distribution)
         elif old.status != distribution["Status"]:
             statuses.setdefault(distribution["Status"], []).append(old.id)
-    for status, ids in statuses.items():
-        Distribution.objects.filter(pk__in=ids).update(status=status)
-    return fresh
+    return fresh, statuses
 
 
 def mirror(distribution, etag=""):

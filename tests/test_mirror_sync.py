@@ -149,3 +149,22 @@ class TestFetchAhead:
         ahead.close()
         assert not any(t.name == "list-ahead" for t in threading.enumerate())
         assert len(produced) <= 3
+
+
+class TestUnchangedReads:
+    def test_reading_the_version_the_mirror_holds_takes_no_lock_and_opens_no_transaction(self, simulator, static_site):
+        with CaptureQueriesContext(connection) as captured:
+            mirror.read(static_site.id, simulator)
+        statements = [q["sql"] for q in captured.captured_queries]
+        assert not [
+            sql for sql in statements if "FOR UPDATE" in sql or sql.split()[0].upper() in {"SAVEPOINT", "BEGIN"}
+        ]
+
+    def test_a_changed_reading_is_still_written_under_the_lock(self, simulator, static_site):
+        config, etag = simulator.get_distribution_config(static_site.id)
+        config["Comment"] = "changed"
+        simulator.update_distribution(static_site.id, config, etag)
+        with CaptureQueriesContext(connection) as captured:
+            row = mirror.read(static_site.id, simulator).row
+        locked = "FOR UPDATE" if connection.features.has_select_for_update else "SAVEPOINT"  # SQLite: no row locks
+        assert row.comment == "changed" and any(locked in q["sql"] for q in captured.captured_queries)
