@@ -64,6 +64,7 @@ def parse_args():
     parser.add_argument("--users", default="100,300", help="locust users, one load run per number")
     parser.add_argument("--think", default="0.5,1.5", help="locust users' wait between tasks, MIN,MAX seconds")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (make serve's WORKERS)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (make serve's THREADS)")
     parser.add_argument("--fleet", type=int, default=20, help="simulated distributions the load browses and edits")
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the bench database and temporary folder")
