@@ -2,7 +2,7 @@
 
 One fleet of simulated distributions and one set of signed-in users serve every
 run; each user count (``--users 100,300``) gets a fresh gunicorn (``make serve``'s
-shape: sync workers, ``DJANGO_DEBUG=false``, static files from whitenoise) and its
+shape: 2 workers x 4 threads, ``DJANGO_DEBUG=false``, static files from whitenoise) and its
 own locust run. The tables of each run come first, then one table with every
 run side by side with the issue's baseline and target.
 """
