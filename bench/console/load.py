@@ -169,6 +169,8 @@ def start_gunicorn(args, env, tmp, tag):
         str(args.workers),
         "--threads",
         str(args.threads),
+        "--keep-alive",
+        "75",  # make serve's KEEPALIVE
         "--backlog",
         "2048",
         "--access-logfile",
