@@ -94,13 +94,13 @@ def mirror_many(distributions, etags=None):
     Each item is a GetDistribution ``Distribution`` (with its ``DistributionConfig``)
     or a ListDistributions summary (the same fields, flat). ``etags`` maps IDs to
     the ETags that came with them; summaries carry none, so the stored one stays.
-    When the mirror already holds every one of them (the common page view, a repeated
-    sync), one plain read says so: no transaction, no row lock, nothing written.
+    When the mirror already holds every one of them (same ETag: the common page view),
+    one plain read says so: no transaction, no row lock, nothing written.
     """
     etags = etags or {}
     all_ids = [d["Id"] for d in distributions]
-    fresh, statuses = _compare(distributions, etags, Distribution.objects.all())
-    if fresh or statuses:
+    # Without ETags (a sync's summaries) every row is rewritten: no need to read first.
+    if not etags or any(_compare(distributions, etags, Distribution.objects.all())):
         _write(distributions, etags)
     return all_ids
 
@@ -157,12 +157,10 @@ def _newer_than_mirror(distributions, etags):
 
     A read that lost a race with a push (older LastModifiedTime than the mirror
     has) never rolls the mirror back. A read of the version the mirror already
-    holds only updates its status: the same ETag for a GetDistribution, the same
-    LastModifiedTime for a ListDistributions summary (it carries no ETag; CloudFront
-    sets LastModifiedTime on every update, while deploying only changes Status).
-    So page views and repeated syncs never delete and re-insert behaviors for nothing,
-    and status changes cost one UPDATE per status, not one per distribution.
-    A mirror row marked stale (``last_modified`` and ``etag`` emptied) is always rewritten.
+    holds (same ETag) only updates its status, one UPDATE per status value: page
+    views stay cheap and never delete and re-insert behaviors for nothing.
+    ListDistributions summaries carry no ETag, so a sync rewrites every row it
+    lists (and so repairs whatever the mirror held).
     """
     fresh, statuses = _compare(distributions, etags, Distribution.objects.select_for_update())
     for status, ids in statuses.items():
@@ -186,8 +184,7 @@ def _compare(distributions, etags, rows):
         if old.last_modified and modified and modified < old.last_modified:
             continue
         etag = etags.get(distribution["Id"])
-        same = (etag == old.etag) if etag else bool(old.last_modified and modified == old.last_modified)
-        if not same:
+        if not etag or etag != old.etag:
             fresh.append(distribution)
         elif old.status != distribution["Status"]:
             statuses.setdefault(distribution["Status"], []).append(old.id)
@@ -239,7 +236,7 @@ def sync_all(backend=None, progress=None, page_size=100):
     """Mirror every distribution the backend lists, a page at a time; drop those it no longer has.
 
     Memory holds a page or two, whatever N (a remote backend's next page is fetched while this one
-    is written, see ``paging``), and a page costs the same few queries whatever it holds. Each
+    is written, see ``paging``), and a page costs the same queries whatever it holds. Each
     page's rows are stamped ``listed_at`` with the sync's start, and at the end the rows with an older stamp (not listed) are deleted, except those a
     page view or a push wrote since the sync began (they exist, the listing just predates them).
     """

@@ -141,8 +141,8 @@ def push_config(
 
 
 def _mirror_pushed(distribution_id, answer):
-    """The mirror after a push, from CloudFront's answer; if it cannot be written, marked stale (no ETag,
-    no LastModifiedTime), so that the next read or sync rewrites it whatever the timestamps say."""
+    """The mirror after a push, from CloudFront's answer; if it cannot be written, marked stale (no ETag),
+    so that the next read rewrites it whatever the timestamps say."""
     try:
         with transaction.atomic():
             row = mirror(answer["Distribution"], answer["ETag"])
@@ -153,7 +153,7 @@ def _mirror_pushed(distribution_id, answer):
     except DatabaseError:
         try:
             with transaction.atomic():
-                Distribution.objects.filter(pk=distribution_id).update(etag="", last_modified=None)
+                Distribution.objects.filter(pk=distribution_id).update(etag="")
         except DatabaseError:
             pass  # the next read of the distribution rewrites the mirror anyway
         return None
