@@ -40,11 +40,15 @@ run: sandbox
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Production: gunicorn + whitenoise with DJANGO_DEBUG=false (set DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL)
-WORKERS ?= 3
+# 2 processes x 4 threads (gthread) on a 2-core machine, connections kept alive 75 s (longer than a
+# load balancer's 60 s idle timeout): see docs/production.md, "Workers"
+WORKERS ?= 2
+THREADS ?= 4
+KEEPALIVE ?= 75
 serve: install
 	DJANGO_DEBUG=false $(PY) manage.py collectstatic --noinput -v0
 	DJANGO_DEBUG=false $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=false $(VENV)/bin/gunicorn console.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+	DJANGO_DEBUG=false $(VENV)/bin/gunicorn console.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --keep-alive $(KEEPALIVE) --access-logfile -
 
 # Browser tests need Debian's Chromium; install it when we can (root with apt), else they skip.
 browser:

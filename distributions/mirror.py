@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import recording
+from . import paging, recording
 from .backends.base import NoSuchDistribution, get_backend
 from .cloudfront import config as cfg
 from .models import CacheBehavior, Distribution, DistributionStatus, Origin
@@ -88,20 +88,30 @@ def _mirror_row(distribution, etag=""):
     )
 
 
-@transaction.atomic
 def mirror_many(distributions, etags=None):
     """Write distributions into the mirror in a handful of queries, whatever their number.
 
     Each item is a GetDistribution ``Distribution`` (with its ``DistributionConfig``)
     or a ListDistributions summary (the same fields, flat). ``etags`` maps IDs to
     the ETags that came with them; summaries carry none, so the stored one stays.
+    When the mirror already holds every one of them (same ETag: the common page view),
+    one plain read says so: no transaction, no row lock, nothing written.
     """
     etags = etags or {}
     all_ids = [d["Id"] for d in distributions]
+    # Without ETags (a sync's summaries) every row is rewritten: no need to read first.
+    if not etags or any(_compare(distributions, etags, Distribution.objects.all())):
+        _write(distributions, etags)
+    return all_ids
+
+
+@transaction.atomic
+def _write(distributions, etags):
+    """mirror_many's writes, decided again under row locks (a push may have written since the plain read)."""
     distributions = _newer_than_mirror(distributions, etags)
     rows = [_mirror_row(d, etags.get(d["Id"], "")) for d in distributions]
     if not rows:
-        return all_ids
+        return
     ids = [row.id for row in rows]
     Distribution.objects.bulk_create(
         rows,
@@ -140,24 +150,31 @@ def mirror_many(distributions, etags=None):
             )
     Origin.objects.bulk_create(origins)
     CacheBehavior.objects.bulk_create(behaviors)
-    return all_ids
 
 
 def _newer_than_mirror(distributions, etags):
-    """The distributions the mirror must rewrite.
+    """The distributions the mirror must rewrite; the others at most get their status updated.
 
     A read that lost a race with a push (older LastModifiedTime than the mirror
-    has) never rolls the mirror back, and a read of the version the mirror
-    already holds (same ETag) only updates its status: page views stay cheap and
-    never delete and re-insert behaviors for nothing.
+    has) never rolls the mirror back. A read of the version the mirror already
+    holds (same ETag) only updates its status, one UPDATE per status value: page
+    views stay cheap and never delete and re-insert behaviors for nothing.
+    ListDistributions summaries carry no ETag, so a sync rewrites every row it
+    lists (and so repairs whatever the mirror held).
     """
+    fresh, statuses = _compare(distributions, etags, Distribution.objects.select_for_update())
+    for status, ids in statuses.items():
+        Distribution.objects.filter(pk__in=ids).update(status=status)
+    return fresh
+
+
+def _compare(distributions, etags, rows):
+    """``(to rewrite, {status: IDs whose status alone changed})`` against the mirror ``rows`` (a queryset)."""
     existing = {
         row.id: row
-        for row in Distribution.objects.select_for_update()
-        .filter(pk__in=[d["Id"] for d in distributions])
-        .only("id", "etag", "status", "last_modified")
+        for row in rows.filter(pk__in=[d["Id"] for d in distributions]).only("id", "etag", "status", "last_modified")
     }
-    fresh = []
+    fresh, statuses = [], {}
     for distribution in distributions:
         old = existing.get(distribution["Id"])
         if old is None:
@@ -167,12 +184,11 @@ def _newer_than_mirror(distributions, etags):
         if old.last_modified and modified and modified < old.last_modified:
             continue
         etag = etags.get(distribution["Id"])
-        if etag and etag == old.etag:
-            if old.status != distribution["Status"]:
-                Distribution.objects.filter(pk=old.id).update(status=distribution["Status"])
-            continue
-        fresh.append(distribution)
-    return fresh
+        if not etag or etag != old.etag:
+            fresh.append(distribution)
+        elif old.status != distribution["Status"]:
+            statuses.setdefault(distribution["Status"], []).append(old.id)
+    return fresh, statuses
 
 
 def mirror(distribution, etag=""):
@@ -219,23 +235,18 @@ def read(distribution_id, backend=None) -> Reading:
 def sync_all(backend=None, progress=None, page_size=100):
     """Mirror every distribution the backend lists, a page at a time; drop those it no longer has.
 
-    Memory holds one page, whatever N: each page's rows are stamped ``listed_at`` with the sync's
-    start, and at the end the rows with an older stamp (not listed) are deleted, except those a
+    Memory holds a page or two, whatever N (a remote backend's next page is fetched while this one
+    is written, see ``paging``), and a page costs the same queries whatever it holds. Each
+    page's rows are stamped ``listed_at`` with the sync's start, and at the end the rows with an older stamp (not listed) are deleted, except those a
     page view or a push wrote since the sync began (they exist, the listing just predates them).
     """
     backend = backend or get_backend()
     started = timezone.now()
-    count, batch = 0, []
-    for summary in backend.list_distributions():
-        batch.append(summary)
-        if len(batch) >= page_size:
-            count += _mirror_listed(batch, started)
-            batch = []
-            if progress:
-                progress(count)
-    count += _mirror_listed(batch, started)
-    if progress:
-        progress(count)
+    count = 0
+    for page in paging.pages(backend, page_size):
+        count += _mirror_listed(page, started)
+        if progress:
+            progress(count)
     unlisted = Q(listed_at__lt=started) | Q(listed_at__isnull=True)
     Distribution.objects.filter(unlisted, synced_at__lt=started).delete()
     return count

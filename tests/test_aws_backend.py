@@ -290,3 +290,19 @@ def test_it_lists_acm_certificates_in_us_east_1_with_their_names():
         assert [c["id"] for c in listed if c["kind"] == "acm"] == [arn]
         assert set(backend.certificate_names(arn)) == {"www.example.com", "example.com"}
         assert backend.certificate_names("ASCAEXAMPLEIAMID") is None
+
+
+def test_clients_are_created_one_at_a_time_for_threaded_workers():
+    """boto3 sessions are not thread-safe to make clients from (boto/boto3#1592): gthread workers share one."""
+    from distributions.backends import aws
+
+    held = []
+
+    class Session:
+        def client(self, service, **kwargs):
+            held.append(aws._clients_lock.locked())
+            return object()
+
+    backend = aws.AwsBackend(session=Session())
+    assert backend.client is backend.client and backend.sts is not None
+    assert held == [True, True]

@@ -2,7 +2,7 @@
 
 One fleet of simulated distributions and one set of signed-in users serve every
 run; each user count (``--users 100,300``) gets a fresh gunicorn (``make serve``'s
-shape: sync workers, ``DJANGO_DEBUG=false``, static files from whitenoise) and its
+shape: 2 workers x 4 threads, ``DJANGO_DEBUG=false``, static files from whitenoise) and its
 own locust run. The tables of each run come first, then one table with every
 run side by side with the issue's baseline and target.
 """
@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -21,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import BENCH, PROJECT, VENV_BIN, log, ms, percentile, table
+from common import BENCH, PROJECT, VENV_BIN, cpu_line, cpu_snapshot, log, ms, percentile, table
 
 # Issue #15's measurement before the work (PostgreSQL, 100 users, 30 s) and its targets.
 BASELINE_100 = {"req/s": 88, "p50": 310, "p95": 440, "5xx": 0}
@@ -166,6 +167,10 @@ def start_gunicorn(args, env, tmp, tag):
         f"127.0.0.1:{port}",
         "--workers",
         str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--keep-alive",
+        "75",  # make serve's KEEPALIVE
         "--backlog",
         "2048",
         "--access-logfile",
@@ -222,8 +227,10 @@ def run_locust(args, tmp, base_url, users, tag):
         "10",
     ]
     log(f"load: locust, {users} users for {args.load_seconds} s")
-    started = time.monotonic()
+    started, children = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(command, cwd=tmp, env=locust_env, capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    args.locust_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     if not (tmp / f"load-{tag}_stats.csv").exists():
         raise SystemExit(f"locust failed ({result.returncode}):\n{result.stderr[-3000:]}")
     with open(tmp / f"load-{tag}_stats.csv") as f:
@@ -238,9 +245,9 @@ def one_run(args, env, tmp, users, login_user, password):
     try:
         wait_healthy(base_url, server)
         login_ms = measure_login(base_url, login_user, password)
-        memory_before = worker_memory(server.pid)
+        memory_before, cpu_before = worker_memory(server.pid), cpu_snapshot(server.pid)
         stats, counts, wall = run_locust(args, tmp, base_url, users, tag)
-        memory_after = worker_memory(server.pid)
+        memory_after, cpu_after = worker_memory(server.pid), cpu_snapshot(server.pid)
     finally:
         stop_gunicorn(server, access_log)
     by_code = {}
@@ -296,6 +303,7 @@ def one_run(args, env, tmp, users, login_user, password):
         f"p50 {ms(percentile(page_ms, 50))} ms, p95 {ms(percentile(page_ms, 95))} ms, "
         f"p99 {ms(percentile(page_ms, 99))} ms."
     )
+    print("\n" + cpu_line(cpu_before, cpu_after, len(served.get("all", [])), args.locust_cpu))
     print_memory(users, memory_before, memory_after)
     list_times = served.get("list", [0])
     return {
@@ -305,6 +313,7 @@ def one_run(args, env, tmp, users, login_user, password):
         "p95": percentile(page_ms, 95),
         "5xx": server_errors,
         "list p50": statistics.median(list_times),
+        "load": f"{cpu_before[3]:.1f}–{cpu_after[3]:.1f}",
     }
 
 
@@ -328,7 +337,7 @@ def bench_load(args, env, tmp, simulator, fleet_config):
     locust_command()  # fail before the fleet is built when locust is missing
     fleet, login_user, password = prepare(args, tmp, simulator, fleet_config, max(counts))
     print(
-        f"\nLoad setup: gunicorn console.wsgi, {args.workers} sync workers, whitenoise for static files, "
+        f"\nLoad setup: gunicorn console.wsgi, {args.workers} workers × {args.threads} thread(s), whitenoise for static files, "
         f"DJANGO_DEBUG=false, CONSOLE_SIMULATOR_DEPLOY_SECONDS=5; database {env['DATABASE_URL'].split('@')[-1]}; "
         f"fleet: {len(fleet)} simulated distributions (every 10th with 75 behaviors + 100 origins, the others 5) "
         f"plus {Distribution.objects.count() - len(fleet):,} mirror-only rows on the list; think time "
@@ -338,7 +347,7 @@ def bench_load(args, env, tmp, simulator, fleet_config):
     print("\n## 4b. Load runs side by side (as the users saw it, static files left out)\n")
     rows = [
         ["issue #15 baseline (100 users, 30 s)", BASELINE_100["req/s"], BASELINE_100["p50"], BASELINE_100["p95"],
-         BASELINE_100["5xx"], "62", "", ""]
+         BASELINE_100["5xx"], "62", "", "", ""]
     ]  # fmt: skip
     for r in results:
         target = TARGET_P95_MS.get(r["users"])
@@ -351,9 +360,12 @@ def bench_load(args, env, tmp, simulator, fleet_config):
                 ms(r["p95"]),
                 r["5xx"],
                 ms(r["list p50"]),
+                r["load"],
                 f"p95 ≤ {target} ms, 0 5xx" if target else "0 5xx",
                 f"{verdict}{', ' if verdict else ''}{'0 5xx MET' if r['5xx'] == 0 else '5xx NOT MET'}",
             ]
         )
-    print(table(["run", "req/s", "p50 ms", "p95 ms", "5xx", "list server p50 ms", "target", "verdict"], rows))
+    print(
+        table(["run", "req/s", "p50 ms", "p95 ms", "5xx", "list server p50 ms", "load avg", "target", "verdict"], rows)
+    )
     sys.stdout.flush()

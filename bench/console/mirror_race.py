@@ -94,13 +94,13 @@ def main():
             for thread in threads:
                 thread.join()
             backend = SimulatedDistribution.objects.get(pk=distribution_id)
-            mirror = Distribution.objects.get(pk=distribution_id)
-            mirrored = CacheBehavior.objects.get(distribution=mirror, path_pattern="/p0/*").viewer_protocol_policy
+            row = Distribution.objects.get(pk=distribution_id)  # not named mirror: the viewers use the module
+            mirrored = CacheBehavior.objects.get(distribution=row, path_pattern="/p0/*").viewer_protocol_policy
             held = backend.config["CacheBehaviors"]["Items"][0]["ViewerProtocolPolicy"]
-            is_stale = mirror.etag != backend.etag
+            is_stale = row.etag != backend.etag
             stale += is_stale
             print(
-                f"trial {trial}: backend {backend.etag} {held:18} mirror {mirror.etag} {mirrored:18}"
+                f"trial {trial}: backend {backend.etag} {held:18} mirror {row.etag} {mirrored:18}"
                 f"{'STALE' if is_stale else ''}"
             )
         print(f"{stale} of {args.trials} trials left the mirror at an older version than the backend")

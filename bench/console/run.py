@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/console/run.py [--database postgres://console:console@127.0.0.1:5432/console]
                                           [--sizes 100,1000,10000] [--repeat 9] [--edits 30]
-                                          [--load-seconds 60] [--users 100] [--workers 3] [--skip-load]
+                                          [--load-seconds 60] [--users 100] [--workers 2] [--threads 4] [--skip-load]
 
 1. Distributions list against Django admin's changelist of the same table, at
    N = 100, 1,000 and 10,000 mirror rows (bulk-created: Distribution, 2 origins
@@ -13,7 +13,7 @@
 2. Behaviors tab (and General tab, edit page) of a distribution with 25 cache
    behaviors and 25 origins, imported through the simulator.
 3. Yes, Edit on the simulator: POST → 302 latency, median over ``--edits``.
-4. Load: gunicorn (``make serve``'s shape: DJANGO_DEBUG=false, sync workers)
+4. Load: gunicorn (``make serve``'s shape: DJANGO_DEBUG=false, 2 workers x 4 threads)
    on the same database, 100 locust users browsing and editing for
    ``--load-seconds``; requests/s, p50, p95, 5xx.
 5. RSS (and PSS) of each gunicorn worker before and after the load.
@@ -63,7 +63,8 @@ def parse_args():
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--users", default="100,300", help="locust users, one load run per number")
     parser.add_argument("--think", default="0.5,1.5", help="locust users' wait between tasks, MIN,MAX seconds")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (make serve's WORKERS)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (make serve's WORKERS)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (make serve's THREADS)")
     parser.add_argument("--fleet", type=int, default=20, help="simulated distributions the load browses and edits")
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the bench database and temporary folder")

@@ -41,6 +41,9 @@ IAM_ACTIONS = {
 SERVER_ERROR_STATUS = 502
 
 _lock = threading.Lock()
+# Creating clients from one boto3 session is not thread-safe (boto/boto3#1592; clients, once made, are):
+# with threaded gunicorn workers (docs/production.md) requests create them one at a time.
+_clients_lock = threading.Lock()
 _session = None
 
 
@@ -124,6 +127,8 @@ class AwsBackend:
     """The Backend protocol over a boto3 CloudFront client (injectable for tests)."""
 
     name = "aws"
+    # Listing touches no database: the sync may fetch the next page on a thread (distributions/paging.py).
+    prefetch_pages = True
 
     def __init__(self, client=None, sts_client=None, session=None):
         self._client = client
@@ -134,16 +139,21 @@ class AwsBackend:
     def _boto_session(self):
         return self._session or shared_session()
 
+    def _new_client(self, service, **kwargs):
+        session = self._boto_session()
+        with _clients_lock:
+            return session.client(service, config=RETRY_CONFIG, **kwargs)
+
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = self._boto_session().client("cloudfront", region_name="us-east-1", config=RETRY_CONFIG)
+            self._client = self._new_client("cloudfront", region_name="us-east-1")
         return self._client
 
     @property
     def sts(self) -> Any:
         if self._sts is None:
-            self._sts = self._boto_session().client("sts", config=RETRY_CONFIG)
+            self._sts = self._new_client("sts")
         return self._sts
 
     def _call(self, operation, method, distribution_id=None, **params):
@@ -156,7 +166,7 @@ class AwsBackend:
     def certificates(self) -> list[dict]:
         """ACM certificates in us-east-1 (the only region CloudFront takes) and IAM server certificates."""
         result = []
-        acm = self._boto_session().client("acm", region_name="us-east-1", config=RETRY_CONFIG)
+        acm = self._new_client("acm", region_name="us-east-1")
         marker = None
         while True:
             params = {"NextToken": marker} if marker else {}
@@ -169,7 +179,7 @@ class AwsBackend:
             marker = page.get("NextToken")
             if not marker:
                 break
-        iam = self._boto_session().client("iam", config=RETRY_CONFIG)
+        iam = self._new_client("iam")
         for item in self._call("ListServerCertificates", iam.list_server_certificates).get(
             "ServerCertificateMetadataList", []
         ):
@@ -187,7 +197,7 @@ class AwsBackend:
         """The names an ACM certificate covers (SANs); None when unknown (IAM, or not readable)."""
         if not reference or not reference.startswith("arn:aws:acm:"):
             return None
-        acm = self._boto_session().client("acm", region_name="us-east-1", config=RETRY_CONFIG)
+        acm = self._new_client("acm", region_name="us-east-1")
         try:
             answer = self._call("DescribeCertificate", acm.describe_certificate, CertificateArn=reference)
         except BackendError:
