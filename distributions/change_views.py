@@ -73,7 +73,7 @@ def behavior_order(request, distribution_id):
     status = 400 if error and not request.htmx else 200
     if request.method == "POST" and not error:
         response, error = submit_edit(
-            request, distribution_id, snapshot, after, action="reorder",
+            request, form, snapshot, after, action="reorder",
             summary="Change precedence: " + ", ".join(order),
             confirm="Confirm that the cache behaviors are listed in the order you want CloudFront to evaluate them in.",
             unchanged="The order is unchanged: move a behavior first.",
@@ -106,9 +106,9 @@ def behavior_order(request, distribution_id):
     )
 
 
-def _submit_origin(request, distribution_id, snapshot, origin, after, policy, minimum):
+def _submit_origin(request, form, snapshot, origin, after, policy, minimum):
     """The origin edit's push; after HTTP -> HTTPS, offer to invalidate what edges fetched over HTTP."""
-    origin_id = origin["Id"]
+    origin_id, distribution_id = origin["Id"], snapshot.distribution_id
     to_https = policy == "https-only" and cfg.origin_protocol_policy(origin) != "https-only"
     if to_https:
         done_url = reverse("distributions:distribution_invalidations", args=[distribution_id]) + "?paths=/*"
@@ -119,7 +119,7 @@ def _submit_origin(request, distribution_id, snapshot, origin, after, policy, mi
     else:
         done_url, note = reverse("distributions:distribution_origins", args=[distribution_id]), ""
     return submit_edit(
-        request, distribution_id, snapshot, after, action="origin",
+        request, form, snapshot, after, action="origin",
         summary=f"Origin {origin_id}: protocol policy {policy}, minimum SSL protocol {minimum}",
         confirm="Confirm that the cache behaviors route requests to the correct origins.",
         unchanged="Nothing changed: choose another protocol policy or minimum SSL protocol.",
@@ -177,7 +177,7 @@ def origin_edit(request, distribution_id):
     acknowledged = form.cleaned_data.get("acknowledge", []) if not error else []
     status = 400 if error and not request.htmx else 200
     if request.method == "POST" and not error:
-        response, error = _submit_origin(request, distribution_id, snapshot, origin, after, policy, minimum)
+        response, error = _submit_origin(request, form, snapshot, origin, after, policy, minimum)
         if response:
             return response
         status = 400

@@ -92,7 +92,7 @@ def distribution_settings_edit(request, distribution_id):
     if request.method == "POST" and not error:
         aliases = ", ".join(cfg.aliases(after)) or "none"
         response, error = submit_edit(
-            request, distribution_id, snapshot, after, action="certificate",
+            request, form, snapshot, after, action="certificate",
             summary=f"Alternate domain names: {aliases}; certificate: "
             + (certificate_reference(after) or "default *.cloudfront.net"),
             confirm="Confirm that you reviewed the alternate domain names and the certificate.",

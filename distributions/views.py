@@ -252,15 +252,17 @@ def healthz(request):
     )
 
 
-def submit_edit(
-    request, distribution_id, snapshot, after, *, action, summary, confirm, unchanged, done, done_url, note=""
-):
-    """Send the change through the one pipeline; ``(response, "")`` when it went, else ``(None, why not)``."""
+def submit_edit(request, form, snapshot, after, *, action, summary, confirm, unchanged, done, done_url, note=""):
+    """Send the change through the one pipeline; ``(response, "")`` when it went, else ``(None, why not)``.
+
+    ``form`` is the edit's valid ``forms.ReviewedChangeForm``: its confirmation box and acknowledgements.
+    """
+    distribution_id = snapshot.distribution_id
     outcome = pipeline.submit_reviewed(
         request.user, snapshot, after, action=action, summary=summary,
         confirmations=[pipeline.Confirmation("confirm", confirm)],
-        confirmed=["confirm"] if request.POST.get("confirm") == "on" else [],
-        acknowledged=request.POST.getlist("acknowledge"),
+        confirmed=["confirm"] if form.cleaned_data["confirm"] else [],
+        acknowledged=form.cleaned_data["acknowledge"],
     )  # fmt: skip
     response = respond(
         request, outcome, distribution_id, done=done, done_url=done_url, restart_url=request.path, note=note
