@@ -50,20 +50,7 @@ def approve(user, request):
     Returns the request as it stands afterwards (applied, draft, failed, or
     still approved while a worker has it).
     """
-    claimed = ChangeRequest.objects.filter(pk=request.pk, state=ChangeRequestState.SUBMITTED).update(
-        state=ChangeRequestState.APPROVED, decided_by=user, decided_at=timezone.now()
-    )
-    if not claimed:
-        raise publish.EditError("This change request is no longer waiting for approval.", "InvalidState")
-    AuditEntry.objects.create(
-        **actor(user),
-        distribution_id=request.distribution_id,
-        action="change-request",
-        summary=request.summary,
-        etag_before=request.etag,
-        outcome=AuditOutcome.APPROVED,
-        change_request=request,
-    )
+    _decide(user, request, ChangeRequestState.APPROVED, AuditOutcome.APPROVED)
     push_change_request.enqueue(request.pk)
     request.refresh_from_db()
     return request
@@ -127,8 +114,13 @@ def reject(user, request, reason):
     reason = (reason or "").strip()
     if not reason:
         raise publish.EditError("Say why the change request is rejected.", "InvalidArgument")
+    _decide(user, request, ChangeRequestState.REJECTED, AuditOutcome.REJECTED, reason=reason[:2000])
+
+
+def _decide(user, request, state, outcome, reason=""):
+    """Claim a submitted request for one decision (one conditional UPDATE: only one click counts) and record it."""
     claimed = ChangeRequest.objects.filter(pk=request.pk, state=ChangeRequestState.SUBMITTED).update(
-        state=ChangeRequestState.REJECTED, decided_by=user, decided_at=timezone.now(), reason=reason[:2000]
+        state=state, decided_by=user, decided_at=timezone.now(), **({"reason": reason} if reason else {})
     )
     if not claimed:
         raise publish.EditError("This change request is no longer waiting for approval.", "InvalidState")
@@ -138,9 +130,9 @@ def reject(user, request, reason):
         action="change-request",
         summary=request.summary,
         etag_before=request.etag,
-        outcome=AuditOutcome.REJECTED,
+        outcome=outcome,
         change_request=request,
-        error_message=reason[:2000],
+        error_message=reason,
     )
 
 
