@@ -232,9 +232,6 @@ class RequestTestForm(forms.Form):
         error_messages={"invalid_choice": f"Choose one of {', '.join(HTTP_VERSIONS)}."},
     )
 
-    def clean_method(self):
-        return self.cleaned_data["method"].upper()
-
 
 class CertificateCreateForm(forms.Form):
     """Sandbox certificates: a self-signed one for the names typed, or an imported PEM certificate and key."""
