@@ -71,7 +71,7 @@ def _filtered_activity(request):
     """
     entries = _visible_entries(request.user)
     form = ActivityFilterForm(request.GET, outcomes=AuditOutcome.values)
-    typed = {name: (request.GET.get(name) or "").strip() for name in form.fields}
+    typed = {name: (form[name].value() or "").strip() for name in form.fields}
     if not form.is_valid():
         return entries.none(), {**typed, "error": first_error(form)}
     chosen = form.cleaned_data
