@@ -170,3 +170,13 @@ def untyped_functions(path):
 @pytest.mark.parametrize("name", [name for name in MODULES if name.startswith(TYPED)])
 def test_public_functions_of_the_core_are_typed(name):
     assert not list(untyped_functions(MODULES[name])), f"{MODULES[name].relative_to(ROOT)}: untyped public functions"
+
+
+def test_browser_tests_wait_with_expect_not_with_eval():
+    """``page.wait_for_function`` polls through ``eval``, which the console's CSP (script-src 'self')
+    forbids: it passes when the first check is already true and fails when it has to poll. Browser
+    tests wait with ``expect(locator)`` instead, which polls from Playwright's side."""
+    offenders = [
+        path.name for path in sorted((ROOT / "tests" / "e2e").glob("*.py")) if "wait_for_function" in path.read_text()
+    ]
+    assert offenders == []

@@ -1,6 +1,7 @@
 """Issue #14 in a browser: no dead ends, a no-op Yes, Edit, Reset's confirmation, the phone layout."""
 
 import pytest
+from playwright.sync_api import expect
 
 from distributions.sandbox.models import SimulatedDistribution
 from tests.factories import UserFactory
@@ -55,8 +56,7 @@ def test_edit_on_the_behaviors_tab_waits_for_a_choice(live_server, page, static_
     edit = page.get_by_role("button", name="Edit", exact=True)
     assert edit.is_disabled()
     page.get_by_label("Choose /css/*").check()
-    page.wait_for_function("!document.querySelector('[data-needs-choice]').disabled")
-    assert edit.is_enabled()
+    expect(edit).to_be_enabled()
 
 
 def test_without_javascript_edit_with_nothing_chosen_comes_back_to_the_tab(
