@@ -23,7 +23,8 @@ def finding_id(finding):
 
 
 def sample_paths(*configs):
-    """Paths that tell behaviors apart: an example and a witness for every pattern of every config."""
+    """Paths that tell behaviors apart: an example and a witness for every pattern of every config, and a
+    path every two overlapping patterns share (the paths a reorder can hand from one to the other)."""
     paths = []
     for config in configs:
         behavior_list = cfg.behaviors(config)
@@ -35,6 +36,7 @@ def sample_paths(*configs):
                     found = shadowing.witness(behavior.path_pattern, earlier)
                     if found:
                         paths.append(found)
+                    paths += filter(None, (shadowing.common_path(behavior.path_pattern, p) for p in earlier))
                     earlier.append(behavior.path_pattern)
     paths.append("/index.html")
     return list(dict.fromkeys(paths))
@@ -42,6 +44,11 @@ def sample_paths(*configs):
 
 def moved_paths(before, after):
     """Sample paths served by a different behavior after the change: (path, before pattern, after pattern)."""
+    order_before = [b.path_pattern for b in cfg.behaviors(before)]
+    if order_before == [b.path_pattern for b in cfg.behaviors(after)]:
+        # Which behavior serves a path depends on the patterns and their order alone (viewer.match):
+        # with both unchanged no path moves, whatever else the change does (a policy, an origin).
+        return []
     moved = []
     for path in sample_paths(before, after):
         old, _ = viewer.match(before, path)

@@ -1,5 +1,7 @@
 """The step-7 checklist: one config that triggers each finding, one near miss that does not."""
 
+import copy
+import datetime
 import itertools
 import time
 
@@ -483,3 +485,25 @@ class TestDiffFindings:
         after = checklist.check(secure([behavior("/a/*"), behavior("/b/*", "allow-all")]))
         added, removed = checklist.diff_findings(before, after)
         assert [f.path_pattern for f in added] == ["/b/*"] and [f.path_pattern for f in removed] == ["/a/*"]
+
+
+class TestCheckIsKeptByContent:
+    """``check`` keeps the findings of recent configs by their content: never stale, never shared."""
+
+    def test_an_equal_config_gets_the_same_findings_and_a_changed_one_its_own(self):
+        config = distribution_config([("/api/*", "allow-all"), ("/api/v1/*", "allow-all")])
+        first = checklist.check(config)
+        assert "shadowed-behavior" in [f.code for f in first]
+        assert checklist.check(copy.deepcopy(config)) == first
+        config["CacheBehaviors"]["Items"].reverse()  # the same dict, changed in place: checked again
+        assert "shadowed-behavior" not in [f.code for f in checklist.check(config)]
+
+    def test_the_caller_may_change_the_list_it_gets(self):
+        config = distribution_config([("/a/*", "allow-all")])
+        checklist.check(config).clear()
+        assert checklist.check(config) != []
+
+    def test_a_config_that_is_not_plain_json_is_still_checked(self):
+        config = distribution_config([("/a/*", "allow-all")])
+        config["Comment"] = datetime.date(2026, 11, 30)  # marshal cannot write it: checked without the memo
+        assert checklist.check(config) == checklist.check(distribution_config([("/a/*", "allow-all")]))

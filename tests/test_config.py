@@ -1,6 +1,7 @@
 """Reading, editing and validating a DistributionConfig (cloudfront-facts.md, "DistributionConfig essentials")."""
 
 import copy
+import datetime
 
 import pytest
 
@@ -475,3 +476,34 @@ class TestDiff:
     def test_a_config_has_no_diff_with_its_copy(self):
         config = with_associations()
         assert cfg.diff(config, copy.deepcopy(config)) == []
+
+
+class TestClone:
+    @pytest.mark.parametrize(
+        "value",
+        [
+            {"a": [1, 2.5, True, None, "x"], "b": {"c": {"d": []}}},
+            [{"Quantity": 0}, {"Quantity": 1, "Items": ["GET"]}],
+            "text",
+            None,
+        ],
+    )
+    def test_it_is_an_equal_value_sharing_nothing_mutable(self, value):
+        copied = cfg.clone(value)
+        assert copied == value
+        assert type(copied) is type(value)
+        if isinstance(value, dict):
+            copied["b"]["c"]["d"].append(1)
+            assert value["b"]["c"]["d"] == []
+        if isinstance(value, list):
+            copied[1]["Items"].append("HEAD")
+            assert value[1]["Items"] == ["GET"]
+
+    def test_what_is_not_plain_json_is_deep_copied(self):
+        value = {"when": datetime.date(2026, 11, 30), "items": [1]}
+        copied = cfg.clone(value)
+        assert copied == value and copied["items"] is not value["items"]
+
+    def test_booleans_stay_booleans(self):
+        assert cfg.clone({"Enabled": True, "Quantity": 1}) == {"Enabled": True, "Quantity": 1}
+        assert cfg.clone({"Enabled": True})["Enabled"] is True

@@ -16,7 +16,9 @@ emits "info" yet; the level exists so the console can add notes without a
 new shape.
 """
 
+import marshal
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 from . import config as cfg
 from . import defaults, patterns, shadowing
@@ -266,7 +268,25 @@ def check(config: dict, certificate_names: list | None = None) -> list[Finding]:
     origin findings in origin order, then certificate findings. Pass the custom
     certificate's names (its SANs) as ``certificate_names`` to check that they
     cover every alias; with None that check is skipped for custom certificates.
+
+    The findings of the last configs checked are kept, by their serialized content: a review checks the
+    config an edit began from more than once, and the Behaviors tab checks the same config on every view.
     """
+    try:
+        # Version 2 writes no back-references, so equal values give equal bytes; a different value never does.
+        key = marshal.dumps((config, certificate_names), 2)
+    except ValueError:  # not plain JSON (a date, a subclass): checked as it is
+        return _check(config, certificate_names)
+    return list(_check_serialized(key))
+
+
+@lru_cache(maxsize=64)
+def _check_serialized(key: bytes) -> tuple[Finding, ...]:
+    config, certificate_names = marshal.loads(key)
+    return tuple(_check(config, certificate_names))
+
+
+def _check(config: dict, certificate_names: list | None) -> list[Finding]:
     behavior_list = cfg.behaviors(config)
     path_findings = _path_findings(behavior_list)
     result = []

@@ -18,7 +18,7 @@ TrustedKeyGroups, FunctionAssociations, Staging, OriginSslProtocols…) are not
 invented: a config without them keeps not having them.
 """
 
-import copy
+from .config import clone
 
 # Distribution-level defaults: (field, value, source).
 DISTRIBUTION_DEFAULTS = (
@@ -86,7 +86,7 @@ CUSTOM_CERTIFICATE_POLICY = "TLSv1.2_2021"
 def _set_defaults(node, defaults):
     for field, value, _source in defaults:
         if field not in node:
-            node[field] = copy.deepcopy(value)
+            node[field] = clone(value)
 
 
 def _fill_behavior(behavior):
@@ -128,7 +128,7 @@ def fill(config: dict) -> dict:
     forced to TLSv1, as CloudFront does), so filling a config CloudFront
     returned changes nothing.
     """
-    filled = copy.deepcopy(config)
+    filled = clone(config)
     _set_defaults(filled, DISTRIBUTION_DEFAULTS)
     for origin in (filled.get("Origins") or {}).get("Items") or []:
         _set_defaults(origin, ORIGIN_DEFAULTS)

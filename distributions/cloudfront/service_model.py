@@ -16,7 +16,7 @@ with a message in its validation layer's format, for example (aws/aws-cli#6275):
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import botocore.session
 from botocore.model import ServiceModel, Shape
@@ -30,8 +30,12 @@ def model() -> ServiceModel:
     return botocore.session.get_session().get_service_model("cloudfront", api_version=API_VERSION)
 
 
+@cache
 def shape(name: str) -> Shape:
-    """The model's shape called ``name`` (``"DistributionConfig"``, ``"ViewerCertificate"``…)."""
+    """The model's shape called ``name`` (``"DistributionConfig"``, ``"ViewerCertificate"``…).
+
+    Kept: botocore builds a new shape on each ``shape_for``, and its members again on first use, which
+    cost more than walking a config at today's quotas."""
     return model().shape_for(name)
 
 

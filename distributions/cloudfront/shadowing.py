@@ -158,7 +158,12 @@ def _search(must_match, must_not_match):
 
 def overlaps(pattern: str, other: str) -> bool:
     """True when some request path matches both patterns."""
-    return _search((pattern, other), ()) is not None
+    return common_path(pattern, other) is not None
+
+
+def common_path(pattern: str, other: str) -> str | None:
+    """The shortest request path both patterns match, or None when they share none."""
+    return _search((pattern, other), ())
 
 
 def witness(pattern: str, earlier_patterns: Iterable[str]) -> str | None:

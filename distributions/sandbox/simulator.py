@@ -8,7 +8,6 @@ CloudFront's shape, a new ETag on every update, and ``InProgress`` until
 the new config. Deployment completes lazily, whenever the row is next read.
 """
 
-import copy
 import secrets
 import string
 import uuid
@@ -106,7 +105,7 @@ class SimulatorBackend:
             "LastModifiedTime": _iso(row.last_modified),
             "InProgressInvalidationBatches": 0,
             "DomainName": row.domain_name,
-            "DistributionConfig": copy.deepcopy(row.config) if config is None else config,
+            "DistributionConfig": cfg.clone(row.config) if config is None else config,
         }
 
     def _check_aliases(self, config, distribution_id=None):
@@ -183,7 +182,7 @@ class SimulatorBackend:
         return row.config, row.etag
 
     def create_distribution(self, config):
-        config = _validate(copy.deepcopy(config), self._names_held(config))
+        config = _validate(cfg.clone(config), self._names_held(config))
         with transaction.atomic():
             self._check_aliases(config)
             now = timezone.now()
@@ -210,7 +209,7 @@ class SimulatorBackend:
     def update_distribution(self, distribution_id, config, if_match):
         if not if_match:
             raise BackendError("InvalidIfMatchVersion", INVALID_IF_MATCH)
-        config = copy.deepcopy(config)
+        config = cfg.clone(config)
         with transaction.atomic():
             try:
                 row = SimulatedDistribution.objects.select_for_update().get(pk=distribution_id)
@@ -309,7 +308,7 @@ class SimulatorBackend:
 
     def deployed_config(self, distribution_id):
         """The config edge locations serve now, or None before the first deployment completes."""
-        return copy.deepcopy(self._row(distribution_id).deployed_config)
+        return cfg.clone(self._row(distribution_id).deployed_config)
 
     def find_by_host(self, host):
         """The distribution a viewer reaches with this Host: its d….cloudfront.net name, or the deployed
