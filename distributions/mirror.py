@@ -225,8 +225,15 @@ def read(distribution_id, backend=None) -> Reading:
     except NoSuchDistribution:
         Distribution.objects.filter(pk=distribution_id).delete()
         raise
-    old_etag = Distribution.objects.filter(pk=distribution_id).values_list("etag", flat=True).first()
-    row = mirror(answer["Distribution"], answer["ETag"])
+    row = Distribution.objects.filter(pk=distribution_id).first()
+    old_etag = row.etag if row else None
+    if (
+        row is None
+        or not answer["ETag"]
+        or (row.etag, row.status) != (answer["ETag"], answer["Distribution"]["Status"])
+    ):
+        row = mirror(answer["Distribution"], answer["ETag"])
+    # else the mirror holds this version already (what ``mirror_many`` would find): nothing to write or re-read.
     drift = (old_etag, row.etag) if old_etag and old_etag != row.etag else None
     config = answer["Distribution"]["DistributionConfig"]
     return Reading(row, config, drift, recording.settle(distribution_id, config, answer["ETag"]))
