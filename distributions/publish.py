@@ -49,12 +49,26 @@ class EditConflict(Exception):
         )
 
 
+# Expired snapshots are looked for at most this often per process, not on every page that begins an edit.
+SNAPSHOT_PURGE_INTERVAL = timedelta(minutes=10)
+_next_purge = None
+
+
+def purge_expired_snapshots(now=None):
+    """Edits left open for a week are over: their snapshots go (a late push then says "start again")."""
+    global _next_purge
+    now = now or timezone.now()
+    if _next_purge is not None and now < _next_purge:
+        return
+    _next_purge = now + SNAPSHOT_PURGE_INTERVAL
+    EditSnapshot.objects.filter(created_at__lt=now - SNAPSHOT_LIFETIME).delete()
+
+
 def begin_edit(distribution_id, backend=None) -> EditSnapshot:
     """Fetch the config and its ETag and keep them for the edit's review and push."""
     backend = backend or get_backend()
     config, etag = backend.get_distribution_config(distribution_id)
-    # Edits left open for a week are over: their snapshots go (a late push then says "start again").
-    EditSnapshot.objects.filter(created_at__lt=timezone.now() - SNAPSHOT_LIFETIME).delete()
+    purge_expired_snapshots()
     snapshot, _ = EditSnapshot.objects.get_or_create(
         distribution_id=distribution_id, etag=etag, defaults={"config": config}
     )

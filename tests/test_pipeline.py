@@ -1,11 +1,14 @@
 """The one reviewed-change pipeline: every change path reviews, refuses and pushes the same way."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from distributions import pipeline, publish
 from distributions.cloudfront import config as cfg
-from distributions.models import AuditEntry, AuditOutcome
+from distributions.models import AuditEntry, AuditOutcome, EditSnapshot
 from distributions.review import finding_id
 from distributions.sandbox.models import SimulatedDistribution
 
@@ -135,3 +138,30 @@ def test_in_aws_mode_cloudfronts_rules_are_warnings_and_aws_decides():
     assert [f.code for f in aws.acknowledgeable] == ["default-certificate-with-aliases"]
     assert any(w.startswith("InvalidViewerCertificate:") for w in aws.warnings)
     assert pipeline.refusals(aws, (), (), [finding_id(f) for f in aws.acknowledgeable]) == []
+
+
+class TestExpiredSnapshots:
+    """Edits left open a week are over; the snapshots are looked for every few minutes, not on every page."""
+
+    def test_a_week_old_snapshot_goes_and_a_recent_one_stays(self, make_distribution, monkeypatch):
+        site = make_distribution([("/a/*", "allow-all")])
+        snapshot = publish.begin_edit(site.id)
+        now = timezone.now()
+        EditSnapshot.objects.filter(pk=snapshot.pk).update(created_at=now - timedelta(days=8))
+        recent = EditSnapshot.objects.create(distribution_id=site.id, etag="RECENT", config={}, created_at=now)
+        monkeypatch.setattr(publish, "_next_purge", None)
+        publish.purge_expired_snapshots(now)
+        assert list(EditSnapshot.objects.values_list("pk", flat=True)) == [recent.pk]
+        assert publish.snapshot_for(site.id, snapshot.etag) is None  # a late push is told to start again
+
+    def test_it_looks_again_only_after_the_interval(self, make_distribution, monkeypatch):
+        site = make_distribution([("/a/*", "allow-all")])
+        now = timezone.now()
+        monkeypatch.setattr(publish, "_next_purge", None)
+        publish.purge_expired_snapshots(now)
+        old = EditSnapshot.objects.create(distribution_id=site.id, etag="OLD", config={})
+        EditSnapshot.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=8))
+        publish.purge_expired_snapshots(now + timedelta(minutes=1))
+        assert EditSnapshot.objects.filter(pk=old.pk).exists()
+        publish.purge_expired_snapshots(now + publish.SNAPSHOT_PURGE_INTERVAL)
+        assert not EditSnapshot.objects.filter(pk=old.pk).exists()
