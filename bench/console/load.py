@@ -214,7 +214,7 @@ def run_locust(args, tmp, base_url, users, tag):
         "--users",
         str(users),
         "--spawn-rate",
-        str(users),
+        str(args.spawn_rate),
         "--run-time",
         f"{args.load_seconds}s",
         "--host",
@@ -297,11 +297,16 @@ def one_run(args, env, tmp, users, login_user, password):
         f"{server_errors} (target 0); tracebacks in gunicorn's error log: {tracebacks}; "
         f"Yes, Edit outcomes: {json.dumps(counts['outcomes'])}; locust wall time {wall:.0f} s."
     )
-    page_ms = counts["page_ms"] or [0]
+    timed = counts["page_ms"] or [[0, 0]]
+    page_ms = [t for _, t in timed]
+    ramp = users / args.spawn_rate
+    steady = [t for at, t in timed if at >= ramp] or [0]
     print(
         f"\nEvery request but the static files (what the target is about): {len(page_ms)} requests, "
         f"p50 {ms(percentile(page_ms, 50))} ms, p95 {ms(percentile(page_ms, 95))} ms, "
-        f"p99 {ms(percentile(page_ms, 99))} ms."
+        f"p99 {ms(percentile(page_ms, 99))} ms. Users arrived at {args.spawn_rate:g} a second (all there after "
+        f"{ramp:.0f} s); from then on: {len(steady)} requests, p50 {ms(percentile(steady, 50))} ms, "
+        f"p95 {ms(percentile(steady, 95))} ms."
     )
     print("\n" + cpu_line(cpu_before, cpu_after, len(served.get("all", [])), args.locust_cpu))
     print_memory(users, memory_before, memory_after)
@@ -341,7 +346,8 @@ def bench_load(args, env, tmp, simulator, fleet_config):
         f"DJANGO_DEBUG=false, CONSOLE_SIMULATOR_DEPLOY_SECONDS=5; database {env['DATABASE_URL'].split('@')[-1]}; "
         f"fleet: {len(fleet)} simulated distributions (every 10th with 75 behaviors + 100 origins, the others 5) "
         f"plus {Distribution.objects.count() - len(fleet):,} mirror-only rows on the list; think time "
-        f"{args.think.replace(',', '–')} s; locust on the same {os.cpu_count()} cores."
+        f"{args.think.replace(',', '–')} s, {args.spawn_rate:g} users arriving a second; "
+        f"locust on the same {os.cpu_count()} cores."
     )
     results = [one_run(args, env, tmp, users, login_user, password) for users in counts]
     print("\n## 4b. Load runs side by side (as the users saw it, static files left out)\n")

@@ -63,6 +63,12 @@ def parse_args():
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--users", default="100,300", help="locust users, one load run per number")
     parser.add_argument("--think", default="0.5,1.5", help="locust users' wait between tasks, MIN,MAX seconds")
+    parser.add_argument(
+        "--spawn-rate",
+        type=float,
+        default=10,
+        help="users started per second (10: 100 users arrive over 10 s; the number of users: all in the first second)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (make serve's WORKERS)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (make serve's THREADS)")
     parser.add_argument("--fleet", type=int, default=20, help="simulated distributions the load browses and edits")
