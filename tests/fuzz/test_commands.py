@@ -283,3 +283,29 @@ def test_an_argument_that_is_not_utf8_is_one_line_and_exit_1(tmp_path, args):
     assert result.stdout == b""
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert b"is not valid UTF-8 text" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["export_distribution", "E1\x1b[2J"], "U+001B"),  # an ESC sequence would clear the terminal
+        (["set_viewer_protocol_policy", "E1\nCommandError: forged", "*", "https-only"], "U+000A"),
+        (["check_distribution", "E1\u202etxt.exe"], "U+202E"),  # shown reversed
+        (["edge_request", "GET", "http://d1.cloudfront.net/\x7f"], "U+007F"),
+    ],
+)
+def test_an_argument_with_a_control_character_is_one_line_and_exit_1(tmp_path, args, shown):
+    """Error lines echo arguments back: no argument may hold what drives or forges a terminal's lines."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'none.sqlite3'}", "CONSOLE_BACKEND": "simulator"}
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=root, env=env, capture_output=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stdout == b""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    line = result.stderr.decode("ascii")  # escaped: nothing but ASCII reaches the terminal
+    assert f"holds the control character {shown}" in line and "\x1b" not in line
+
+
+def test_an_ordinary_argument_passes():
+    assert argv.refusal(["export_distribution", "E2QWRUHEXAMPLE", "--format", "json", "/tmp/a b/c.json"]) is None
+    assert argv.refusal(["check_distribution", "نطاق.example"]) is None  # right-to-left letters are text
