@@ -55,7 +55,7 @@ _next_purge = None
 
 
 def purge_expired_snapshots(now=None):
-    """Edits left open for a week are over: their snapshots go (a late push then says "start again")."""
+    """Edits left open for a week are over (``snapshot_for`` no longer finds them): their snapshots go."""
     global _next_purge
     now = now or timezone.now()
     if _next_purge is not None and now < _next_purge:
@@ -69,9 +69,14 @@ def begin_edit(distribution_id, backend=None) -> EditSnapshot:
     backend = backend or get_backend()
     config, etag = backend.get_distribution_config(distribution_id)
     purge_expired_snapshots()
-    snapshot, _ = EditSnapshot.objects.get_or_create(
+    snapshot, created = EditSnapshot.objects.get_or_create(
         distribution_id=distribution_id, etag=etag, defaults={"config": config}
     )
+    now = timezone.now()
+    if not created and snapshot.created_at < now - SNAPSHOT_LIFETIME:
+        # The same version, unchanged for a week, opened again: a new edit begins now.
+        EditSnapshot.objects.filter(pk=snapshot.pk).update(created_at=now)
+        snapshot.created_at = now
     return snapshot
 
 
@@ -79,7 +84,8 @@ def snapshot_for(distribution_id, etag):
     """The snapshot an edit began from, or None for an ETag the console never fetched."""
     if not isinstance(etag, str) or not etag.isascii() or not etag.isalnum() or len(etag) > 64:
         return None
-    return EditSnapshot.objects.filter(distribution_id=distribution_id, etag=etag).first()
+    fresh = EditSnapshot.objects.filter(created_at__gte=timezone.now() - SNAPSHOT_LIFETIME)
+    return fresh.filter(distribution_id=distribution_id, etag=etag).first()
 
 
 def actor(user):

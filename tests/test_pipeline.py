@@ -143,6 +143,15 @@ def test_in_aws_mode_cloudfronts_rules_are_warnings_and_aws_decides():
 class TestExpiredSnapshots:
     """Edits left open a week are over; the snapshots are looked for every few minutes, not on every page."""
 
+    def test_an_edit_begun_again_on_a_week_old_version_starts_a_new_week(self, make_distribution):
+        site = make_distribution([("/a/*", "allow-all")])
+        snapshot = publish.begin_edit(site.id)
+        EditSnapshot.objects.filter(pk=snapshot.pk).update(created_at=timezone.now() - timedelta(days=8))
+        assert publish.snapshot_for(site.id, snapshot.etag) is None  # expired, pruned or not
+        again = publish.begin_edit(site.id)
+        assert again.etag == snapshot.etag
+        assert publish.snapshot_for(site.id, snapshot.etag) == again
+
     def test_a_week_old_snapshot_goes_and_a_recent_one_stays(self, make_distribution, monkeypatch):
         site = make_distribution([("/a/*", "allow-all")])
         snapshot = publish.begin_edit(site.id)

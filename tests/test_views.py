@@ -388,7 +388,7 @@ def test_edits_left_open_for_a_week_must_start_again(signed_in, static_site, mak
 
     etag = begin(signed_in, static_site, "*")
     EditSnapshot.objects.filter(etag=etag).update(created_at=timezone.now() - timedelta(days=8))
-    begin(signed_in, make_distribution(), "*")  # beginning any edit prunes the old snapshots
+    begin(signed_in, make_distribution(), "*")  # whether or not the old snapshots were pruned yet
     response = signed_in.post(
         edit_url(static_site), {"etag": etag, "behavior": "*", "policy": "https-only", **CONFIRMATIONS}
     )
