@@ -6,9 +6,10 @@ so every search scanned the table. A GIN index with pg_trgm's ``gin_trgm_ops`` o
 expression serves ``LIKE`` with a leading wildcard: pg_trgm's GIN and GiST operator classes "support
 trigram-based index searches for LIKE, ILIKE, ~, ~* and = queries" (PostgreSQL docs, "pg_trgm",
 section "Index Support", https://www.postgresql.org/docs/current/pgtrgm.html). Such an index is lossy:
-PostgreSQL rechecks every row it returns against the LIKE, so results are exactly the scan's. The planner matches an index
-expression only when the query's expression is the same, hence ``UPPER(column::text)`` as Django emits it
-(tests/test_search_indexes.py checks the plan).
+PostgreSQL rechecks every row it returns against the LIKE, so results are exactly the scan's. The
+planner uses an expression index only for the same expression, hence ``UPPER(column::text)`` as Django
+emits it (tests/test_search_indexes.py checks the SQL and the plan). CREATE INDEX, not CONCURRENTLY:
+writes to the table wait while the four build (about a second at 100,000 distributions).
 
 pg_trgm "is considered trusted, that is, it can be installed by non-superusers who have CREATE
 privilege on the current database" (same page; PostgreSQL 13 and later). Where the console's role
@@ -69,5 +70,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(create_indexes, drop_indexes, elidable=False),
+        migrations.RunPython(create_indexes, drop_indexes),
     ]
