@@ -6,13 +6,22 @@ arrives holding lone surrogates, which no database, URL or JSON document can
 encode. Checked once, in ``manage.py``, before any command runs: one line and
 exit 1 instead of a ``UnicodeEncodeError`` traceback from the first query.
 
-No command takes free text (IDs, path patterns, URLs, usernames, file names), so an
-argument holding a control character or a bidirectional formatting character is
-refused the same way: echoed back in an error line, ESC sequences would drive the
-terminal, a newline would forge a second line, and U+202E would show the text reversed.
+No command of the console takes free text (IDs, path patterns, URLs, usernames, file
+names), so for them an argument holding a control character or a bidirectional
+formatting character is refused the same way: echoed back in an error line, ESC
+sequences would drive the terminal, a newline would forge a second line, and U+202E
+would show the text reversed. Django's own commands are left alone (``shell -c`` takes
+Python, newlines and all).
 """
 
 import re
+from functools import cache
+from pathlib import Path
+
+from django.core.management import find_commands
+
+# The console's apps with commands: distributions, its API and its fleet remediation.
+_COMMAND_FOLDERS = ("distributions", "distributions/api", "distributions/fleet")
 
 # C0 controls (tab and newline included), DEL, C1 controls, and the bidirectional embeddings, overrides
 # and isolates (Unicode's "Trojan Source" characters, CVE-2021-42574).
@@ -39,12 +48,19 @@ def control_character(arguments: list[str]) -> tuple[str, str] | None:
     return None
 
 
+@cache
+def console_commands() -> frozenset[str]:
+    """The names of the console's own management commands (not Django's)."""
+    root = Path(__file__).resolve().parent.parent
+    return frozenset(name for folder in _COMMAND_FOLDERS for name in find_commands(str(root / folder / "management")))
+
+
 def refusal(arguments: list[str]) -> str | None:
     """The one line a command run with these arguments must answer instead of running, or None."""
     shown = undecodable(arguments)
     if shown is not None:
         return f"CommandError: the argument {shown} is not valid UTF-8 text; no command can use it."
-    found = control_character(arguments)
+    found = control_character(arguments) if arguments and arguments[0] in console_commands() else None
     if found is not None:
         return f"CommandError: the argument {found[0]} holds the control character {found[1]}; no command can use it."
     return None

@@ -309,3 +309,4 @@ def test_an_argument_with_a_control_character_is_one_line_and_exit_1(tmp_path, a
 def test_an_ordinary_argument_passes():
     assert argv.refusal(["export_distribution", "E2QWRUHEXAMPLE", "--format", "json", "/tmp/a b/c.json"]) is None
     assert argv.refusal(["check_distribution", "نطاق.example"]) is None  # right-to-left letters are text
+    assert argv.refusal(["shell", "-c", "import sys\nprint(sys.argv)"]) is None  # Django's own commands take code
