@@ -18,11 +18,12 @@ swapped and the header count and pagination follow out of band.
 import base64
 import binascii
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django import forms
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_safe
@@ -199,7 +200,48 @@ class Listing:
         return headers
 
 
-def keyset_page(rows, column, descending, size, after=None, before=None):
+# A search the planner expects to match more rows than this reads the sort column's index in order (the
+# first page is near its start); one expected to match fewer reads its matches and sorts them.
+WALK_FROM_EXPECTED_MATCHES = 50_000
+
+
+def _expected_rows(queryset):
+    """The rows PostgreSQL's planner expects the table scan under ``queryset`` to return (an EXPLAIN, no run)."""
+    plan = json.loads(queryset.explain(format="json"))[0]["Plan"]
+    nodes, expected = [plan], []
+    while nodes:
+        node = nodes.pop()
+        if node.get("Relation Name") == Distribution._meta.db_table:
+            expected.append(node.get("Plan Rows", 0))
+        nodes += node.get("Plans", [])
+    return max(expected, default=0)
+
+
+@contextmanager
+def _bounded_search(ordered, searching):
+    """On PostgreSQL, a search expected to match fewer than ``WALK_FROM_EXPECTED_MATCHES`` rows runs with no plain
+    index scan, hence no walk along the sort column's index.
+
+    The planner estimates a search's matches well (ANALYZE keeps statistics on the trigram indexes'
+    expressions, migration 0011) but assumes they are spread evenly along the sort order: for a term
+    that 12 % of 100,000 rows hold, all of them far down the order, it walked the last-modified index
+    past 50,000 rows (46 ms, bench/console/README.md) to find the 21 a page needs. Without index scans
+    it reads the matches through the trigram indexes (a bitmap scan) and sorts the top of them (19 ms),
+    bounded by the number of matches. A broad term (the first letter typed in the filter) keeps the walk,
+    which finds its page among the first rows. ``SET LOCAL`` ends with the transaction, and is reset at once.
+    """
+    if not searching or connection.vendor != "postgresql" or _expected_rows(ordered) >= WALK_FROM_EXPECTED_MATCHES:
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        try:
+            yield
+        finally:
+            cursor.execute("RESET enable_indexscan")
+
+
+def keyset_page(rows, column, descending, size, after=None, before=None, searching=False):
     """``(rows of the page, has previous, has next)``: ``size`` rows after ``after`` (or before ``before``).
 
     Rows are ordered by (``column``, pk), in the same direction, so that equal values page in a
@@ -223,7 +265,9 @@ def keyset_page(rows, column, descending, size, after=None, before=None):
                 condition |= Q(**{f"{column}__isnull": True})
         rows = rows.filter(condition)
     ordering = [column, "pk"] if ascending else [f"-{column}", "-pk"]
-    found = list(rows.order_by(*ordering)[: size + 1])
+    ordered = rows.order_by(*ordering)[: size + 1]
+    with _bounded_search(ordered, searching):
+        found = list(ordered)
     more, found = len(found) > size, found[:size]
     if backwards:
         found.reverse()
@@ -240,6 +284,7 @@ def distribution_list(request):
         rows = rows.requiring_https(HTTPS_FILTERS[listing.https])
     rows = rows.defer("certificate", "last_error", "arn", "default_root_object", "etag")
     column = listing.column
+    searching = bool(listing.query.strip())
     page, has_previous, has_next = keyset_page(
         rows,
         column,
@@ -247,9 +292,12 @@ def distribution_list(request):
         listing.size,
         after=_decode_cursor(listing.after, column),
         before=_decode_cursor(listing.before, column),
+        searching=searching,
     )
     if not page and (listing.after or listing.before):  # a cursor past the end: start again
-        page, has_previous, has_next = keyset_page(rows, column, listing.order == "desc", listing.size)
+        page, has_previous, has_next = keyset_page(
+            rows, column, listing.order == "desc", listing.size, searching=searching
+        )
         listing = replace(listing, after="", before="", page=1)
     # The count stops at COUNT_CAP + 1 rows: a bounded read whatever N (see the module docstring).
     count = rows.order_by()[: COUNT_CAP + 1].count()

@@ -217,7 +217,8 @@ class TestDistributionList:
         mirror_rows(5, in_progress=2)
         with CaptureQueriesContext(connection) as captured:
             signed_in.get(LIST_URL, {"q": "row", "https": "no", "sort": "status"})
-        writes = [q["sql"] for q in captured.captured_queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+        reads = ("SELECT", "EXPLAIN")  # the search asks PostgreSQL's planner for its estimate (list_views)
+        writes = [q["sql"] for q in captured.captured_queries if not q["sql"].lstrip().upper().startswith(reads)]
         assert [w for w in writes if "distributions_" in w] == []
 
     def test_its_queries_do_not_grow_with_the_fleet_or_the_number_in_progress(self, signed_in, no_backend):

@@ -144,7 +144,7 @@ def list_queries(client, typed):
     """The SQL of the list page's queries that search (the page and the capped count)."""
     with CaptureQueriesContext(connection) as captured:
         assert client.get(LIST_URL, {"q": typed}).status_code == 200
-    return [q["sql"] for q in captured.captured_queries if "LIKE UPPER(" in q["sql"]]
+    return [q["sql"] for q in captured.captured_queries if "LIKE UPPER(" in q["sql"] and "EXPLAIN" not in q["sql"]]
 
 
 def plan(sql, *settings):
@@ -184,3 +184,27 @@ def test_a_broad_search_may_walk_the_order_index_but_the_trigram_indexes_serve_i
     for sql in list_queries(signed_in, "site"):
         explained = plan(sql, "enable_seqscan = off", "enable_indexscan = off")
         assert reads_the_four_indexes(explained), explained
+
+
+def page_query_settings(client, typed):
+    """``(IDs of the first page, whether the page's query ran with plain index scans off)``."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(LIST_URL, {"q": typed})
+    assert response.status_code == 200
+    statements = [q["sql"] for q in captured.captured_queries]
+    return ids(response), "SET LOCAL enable_indexscan = off" in statements
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_a_search_expected_to_match_few_rows_reads_its_matches_and_a_broad_one_walks_the_order(signed_in, monkeypatch):
+    """The planner assumes matches spread evenly along the list's order: a term whose rows all sit at the end
+    of it made the page walk the whole order index. Below the threshold, no plain index scan: the page reads
+    the matches and sorts them; above it (the first letter typed), the walk finds the page at once."""
+    from distributions import list_views
+
+    bulk_rows()  # ETRGM0000000 is the newest: "number 199" matches 111 rows, far down the order
+    monkeypatch.setattr(list_views, "WALK_FROM_EXPECTED_MATCHES", 5_000)
+    expected = [f"ETRGM{n:07d}" for n in sorted(n for n in range(ROWS) if "number 199" in f"site number {n}")][:20]
+    assert page_query_settings(signed_in, "number 199") == (expected, True)
+    assert page_query_settings(signed_in, "site") == ([f"ETRGM{n:07d}" for n in range(20)], False)
