@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run serve test fuzz lint install install-test install-bench migrate sandbox browser clean \
-	bench-lists bench-load bench-machines bench-sync
+	bench-lists bench-load bench-machines bench-sync bench-all
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,9 @@ bench-machines: install-bench
 # sync_distributions vs aws cloudfront list-distributions on moto: time and peak memory at 1,000 and 10,000
 bench-sync: install-bench
 	$(PY) bench/sync_vs_cli.py --distributions 1000,10000 --rounds 3 $(BENCH_ARGS)
+# Issue #15's five benchmarks in one run: bench-load's sections, then bench-sync's as section 6 (about 25 minutes)
+bench-all: install-bench
+	$(PY) bench/console/run.py --database $(BENCH_DATABASE) --users 100,300 --sync 1000,10000 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-awscli .venv-awscli.lock staticfiles .pytest_cache .hypothesis db.sqlite3

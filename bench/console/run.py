@@ -73,6 +73,14 @@ def parse_args():
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (make serve's THREADS)")
     parser.add_argument("--fleet", type=int, default=20, help="simulated distributions the load browses and edits")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument(
+        "--sync",
+        default="",
+        metavar="N[,N…]",
+        help="also run ../sync_vs_cli.py at these sizes (sync_distributions vs the AWS CLI on moto, "
+        "time and peak memory) and print its tables as section 6; e.g. 1000,10000",
+    )
+    parser.add_argument("--sync-rounds", type=int, default=3, help="rounds of each size for --sync")
     parser.add_argument("--keep", action="store_true", help="keep the bench database and temporary folder")
     parser.add_argument("--show-sql", action="store_true", help="print the SQL of each page at the largest N")
     return parser.parse_args()
@@ -449,6 +457,23 @@ def bench_quota_distribution(pages, simulator, edits, show_sql=False):
     )
 
 
+def bench_sync(sizes, rounds):
+    """Section 6: ``sync_vs_cli.py`` in its own process (its own moto server and database), tables as it prints them."""
+    sys.stdout.flush()
+    print("\n## 6. sync_distributions vs `aws cloudfront list-distributions` (moto), time and peak memory\n")
+    sys.stdout.flush()
+    command = [
+        sys.executable,
+        str(PROJECT / "bench" / "sync_vs_cli.py"),
+        "--distributions",
+        sizes,
+        "--rounds",
+        str(rounds),
+    ]
+    if subprocess.run(command, cwd=PROJECT).returncode != 0:
+        raise SystemExit("sync_vs_cli.py failed (its error is above)")
+
+
 def machine():
     import django
 
@@ -522,6 +547,8 @@ def main():
             from load import bench_load
 
             bench_load(args, env, tmp, simulator, fleet_config)
+        if args.sync:
+            bench_sync(args.sync, args.sync_rounds)
     finally:
         from django.db import connections
 
