@@ -26,7 +26,9 @@ from .policies import Forwarding
 
 ALWAYS_FORWARDED = frozenset({b"cache-control", b"pragma", b"max-forwards"})
 BODY_HEADERS = frozenset({b"content-type", b"content-md5"})
-NEVER_FROM_VIEWER = frozenset(
+# Hop-by-hop headers (RFC 9110 section 7.6.1, and the deprecated Keep-Alive and Proxy-Connection):
+# they describe one connection, so no proxy passes them on, in either direction.
+HOP_BY_HOP = frozenset(
     {
         b"connection",
         b"keep-alive",
@@ -38,6 +40,10 @@ NEVER_FROM_VIEWER = frozenset(
         b"trailers",
         b"transfer-encoding",
         b"upgrade",
+    }
+)
+NEVER_FROM_VIEWER = HOP_BY_HOP | frozenset(
+    {
         b"content-length",
         b"expect",
         b"host",

@@ -19,21 +19,12 @@ from dataclasses import dataclass
 import httpx
 
 from ...cloudfront.uri import canonical_path
-from .forwarding import origin_headers, origin_query
+from .forwarding import HOP_BY_HOP, origin_headers, origin_query
 from .tls import client_context
 
 # Response headers the edge never passes on from the origin: hop-by-hop, and those it sets itself.
-EDGE_HEADERS = frozenset(
+EDGE_HEADERS = HOP_BY_HOP | frozenset(
     {
-        b"connection",
-        b"keep-alive",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"te",
-        b"trailer",
-        b"trailers",
-        b"transfer-encoding",
-        b"upgrade",
         b"content-length",
         b"host",
         b"server",
